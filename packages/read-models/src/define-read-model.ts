@@ -1,0 +1,188 @@
+import type { AggregateKind, EventType, NovaMedEvent } from '@novamed-stream/events';
+import { normaliseTimestamp } from './event-version.js';
+import type { AggregateState, ReadModel } from './read-model.js';
+
+/** The event types of aggregate kind `A` (`order` -> `order:created` | ...). */
+type EventTypeOf<A extends AggregateKind> = Extract<EventType, `${A}:${string}`>;
+
+/** Keys of `S` holding `string | null`: the stage timestamp columns. */
+type StageKey<S> = {
+  [K in keyof S]: [S[K]] extends [string | null] ? (null extends S[K] ? K : never) : never;
+}[keyof S] &
+  string;
+
+/** What one event type does to the status and which stage timestamp it sets. */
+export interface StageSpec<S extends AggregateState> {
+  /** The status this event type stands for. */
+  readonly status: NonNullable<S['status']>;
+  /**
+   * Lifecycle rank: the candidate with the highest rank is the status; equal ranks fall back
+   * to the later (timestamp, event_id). Terminal states get the top rank so they win over
+   * every non-terminal one, whatever the timestamps.
+   */
+  readonly rank: number;
+  /** The state field keeping the earliest timestamp of this stage. */
+  readonly at: StageKey<S>;
+}
+
+/** A typed, last-writer-wins field read from `data`. */
+export interface FieldSpec<S extends AggregateState> {
+  /** The state field. */
+  readonly field: keyof S & string;
+  /** The `data` key it is read from. */
+  readonly key: string;
+  /** When set, only events of this type write the field (e.g. `reason` of a cancellation). */
+  readonly only?: EventType;
+  /**
+   * Whether a present value is usable for the typed field (`null` always is: it is a value).
+   * Values of the wrong type (an unknown field of another event type) leave the typed field
+   * alone; they are still kept in `attributes`.
+   */
+  readonly accepts: (value: unknown) => boolean;
+}
+
+/** Everything that distinguishes one read model from another. */
+export interface ReadModelSpec<S extends AggregateState, A extends AggregateKind> {
+  readonly name: ReadModel<S>['name'];
+  readonly aggregate: A;
+  /** The `data` key naming the aggregate id; the state holds the id under the same name. */
+  readonly idKey: keyof S & string;
+  readonly stages: { readonly [T in EventTypeOf<A>]: StageSpec<S> };
+  readonly fields: readonly FieldSpec<S>[];
+  readonly initial: (id: string, clinicId: string) => S;
+}
+
+type Json = Record<string, unknown>;
+
+/** Own-property read, so keys such as `__proto__` or `constructor` are plain data. */
+function getOwn<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Own-property write that also works for the key `__proto__`. */
+function setOwn(record: Json, key: string, value: unknown): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** A copy with keys in code-unit order, so the JSON text does not depend on arrival order. */
+function sortedKeys<V>(record: Record<string, V>): Record<string, V> {
+  const sorted: Json = {};
+  for (const key of Object.keys(record).sort()) setOwn(sorted, key, record[key]);
+  return sorted as Record<string, V>;
+}
+
+/** A deep copy of a JSON value, so the state never shares objects with an event. */
+function copyJson(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/** True when `version` is newer than the version stored for `key`. */
+function isNewer(versions: Record<string, string>, key: string, version: string): boolean {
+  return version > (getOwn(versions, key) ?? '');
+}
+
+/**
+ * Builds a {@link ReadModel} from a spec. Every rule is a max or a min over a total order
+ * (lifecycle rank, then `<timestamp>|<event_id>`), which is what makes `evolve` commutative,
+ * associative over sets and idempotent.
+ */
+export function defineReadModel<S extends AggregateState, A extends AggregateKind>(
+  spec: ReadModelSpec<S, A>,
+): ReadModel<S> {
+  const stages: Partial<Record<string, StageSpec<S>>> = spec.stages;
+  const rankOf = new Map<string, number>(
+    Object.values<StageSpec<S>>(spec.stages).map((stage) => [stage.status, stage.rank]),
+  );
+
+  function idOf(event: NovaMedEvent): string | undefined {
+    if (!Object.hasOwn(stages, event.event_type)) return undefined;
+    const id = getOwn(event.data as Json, spec.idKey);
+    return typeof id === 'string' && id.length > 0 ? id : undefined;
+  }
+
+  function evolve(state: S, event: NovaMedEvent): S {
+    const stage = stages[event.event_type];
+    const id = idOf(event);
+    if (stage === undefined || id === undefined || id !== state[spec.idKey]) return state;
+
+    const at = normaliseTimestamp(event.timestamp);
+    const version = `${at}|${event.event_id}`;
+    const data = event.data as Json;
+    const current = state as unknown as Json;
+    const patch: Json = {};
+    const fieldVersions: Record<string, string> = { ...state.field_versions };
+    let fieldsChanged = false;
+
+    const write = (field: string, value: unknown) => {
+      if (!isNewer(fieldVersions, field, version)) return;
+      patch[field] = copyJson(value);
+      setOwn(fieldVersions, field, version);
+      fieldsChanged = true;
+    };
+
+    // Status: highest rank wins; equal rank -> the later (timestamp, event_id).
+    const currentRank = state.status === null ? 0 : (rankOf.get(state.status) ?? 0);
+    if (
+      stage.rank > currentRank ||
+      (stage.rank === currentRank && isNewer(fieldVersions, 'status', version))
+    ) {
+      patch['status'] = stage.status;
+      setOwn(fieldVersions, 'status', version);
+      fieldsChanged = true;
+    }
+
+    // Stage timestamp: the earliest event of that stage (min is order-independent).
+    const stageAt = current[stage.at] as string | null;
+    if (stageAt === null || at < stageAt) patch[stage.at] = at;
+
+    if (state.first_event_at === null || at < state.first_event_at) patch['first_event_at'] = at;
+    const last =
+      state.last_event_at === null ? '' : `${state.last_event_at}|${state.last_event_id}`;
+    if (version > last) {
+      patch['last_event_at'] = at;
+      patch['last_event_id'] = event.event_id;
+    }
+
+    write('clinic_id', event.clinic_id);
+    for (const field of spec.fields) {
+      if (field.only !== undefined && field.only !== event.event_type) continue;
+      const value = getOwn(data, field.key);
+      // Absent does not overwrite; an explicit null does.
+      if (value === undefined || (value !== null && !field.accepts(value))) continue;
+      write(field.field, value);
+    }
+
+    let attributes: Json | undefined;
+    let attributeVersions: Record<string, string> | undefined;
+    for (const [key, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      if (!isNewer(attributeVersions ?? state.attribute_versions, key, version)) continue;
+      attributes ??= { ...state.attributes };
+      attributeVersions ??= { ...state.attribute_versions };
+      setOwn(attributes, key, copyJson(value));
+      setOwn(attributeVersions, key, version);
+    }
+
+    if (fieldsChanged) patch['field_versions'] = sortedKeys(fieldVersions);
+    if (attributes !== undefined && attributeVersions !== undefined) {
+      patch['attributes'] = sortedKeys(attributes);
+      patch['attribute_versions'] = sortedKeys(attributeVersions);
+    }
+    return Object.keys(patch).length === 0 ? state : ({ ...state, ...patch } as S);
+  }
+
+  return { name: spec.name, aggregate: spec.aggregate, idOf, initial: spec.initial, evolve };
+}
+
+/** `accepts` for text fields. */
+export const isString = (value: unknown): boolean => typeof value === 'string';
+/** `accepts` for non-negative integer fields. */
+export const isCount = (value: unknown): boolean => Number.isInteger(value) && Number(value) >= 0;
+/** `accepts` for object fields (an address). */
+export const isObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
