@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as controlTables from './2026-11-28T0001-control-tables.js';
+import * as analyticsSchema from './2026-11-28T0002-analytics-schema.js';
+
+/**
+ * Every migration, keyed by its timestamped name (Kysely runs them in name order). Listed
+ * explicitly rather than read from a folder so the same code runs from src (tsx) and dist.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-28T0001-control-tables': controlTables,
+  '2026-11-28T0002-analytics-schema': analyticsSchema,
+};
