@@ -1,0 +1,388 @@
+import type { Database } from '@novamed-stream/db';
+import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
+import type { AggregateState } from '@novamed-stream/read-models';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
+import { fromColumn, LINEAGE_COLUMNS, toColumn } from './read-model-table.js';
+
+/** A Kafka message as the runtime needs it (a subset of kafkajs's). */
+export interface BatchMessage {
+  offset: string;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/** One partition's messages, in offset order. */
+export interface BatchInput {
+  topic: string;
+  partition: number;
+  messages: readonly BatchMessage[];
+  /**
+   * The partition's earliest offset still in the topic, when known. A checkpoint below it is
+   * not a gap (retention deleted those messages), so the batch may start there.
+   */
+  lowWatermark?: string;
+}
+
+/** A message the projector could not use; it goes to projection_errors and the dead letters. */
+export interface RejectedMessage {
+  offset: string;
+  eventId: string | null;
+  eventType: string | null;
+  reason: 'INVALID_JSON' | 'INVALID_ENVELOPE' | 'INVALID_DATA' | 'UNSUPPORTED_CHARACTER';
+  details: string[];
+  message: BatchMessage;
+}
+
+/** Outcome of {@link applyBatch}. Expected infrastructure outcomes are values, not exceptions. */
+export type BatchOutcome =
+  | {
+      ok: true;
+      /** The checkpoint after this batch: last offset + 1 (unchanged when nothing was new). */
+      nextOffset: string;
+      /** Distinct new events folded into rows. */
+      applied: number;
+      /** Events whose event_id was already in the history (redeliveries). */
+      duplicates: number;
+      /** Messages at or below the stored checkpoint (already applied before a crash/rebalance). */
+      belowCheckpoint: number;
+      /** Other aggregates' events: not this projector's business. */
+      ignored: number;
+      /** This aggregate's event types the read model does not know (NovaMed added one). */
+      unknown: number;
+      rejected: RejectedMessage[];
+      rowsWritten: number;
+      /** Latest `received-at` header among applied messages, for lag in event time. */
+      latestReceivedAt: string | null;
+    }
+  | {
+      ok: false;
+      /** The batch starts after the checkpoint: messages in between were never applied. */
+      reason: 'GAP';
+      checkpoint: string;
+      firstOffset: string;
+    };
+
+interface Candidate {
+  event: NovaMedEvent;
+  id: string;
+  offset: string;
+  receivedAt: string | null;
+}
+
+type Db = Kysely<Database>;
+
+function header(message: BatchMessage, name: string): string | null {
+  const value = message.headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? null : first.toString();
+}
+
+const NUL = /\\u0000/;
+
+/**
+ * Applies one partition's batch in ONE transaction: locks the projector's checkpoint row,
+ * skips messages below it, records new events in the history table (`ON CONFLICT (event_id)
+ * DO NOTHING` tells which are new), loads the affected rows in one query, folds only the new
+ * events through the pure `evolve`, upserts the changed rows in one statement, records
+ * rejected messages and advances the checkpoint. Either all of that commits or none of it.
+ */
+export async function applyBatch<S extends AggregateState>(
+  db: Db,
+  definition: ProjectorDefinition<S>,
+  version: number,
+  input: BatchInput,
+): Promise<BatchOutcome> {
+  return db.transaction().execute((trx) => applyInTransaction(trx, definition, version, input));
+}
+
+async function applyInTransaction<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  version: number,
+  input: BatchInput,
+): Promise<BatchOutcome> {
+  const key = { projector: definition.name, version, topic: input.topic, partition: input.partition };
+  await trx
+    .insertInto('novamed.projection_checkpoints')
+    .values({ ...key, next_offset: '0' })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  const checkpoint = (
+    await trx
+      .selectFrom('novamed.projection_checkpoints')
+      .select('next_offset')
+      .where('projector', '=', key.projector)
+      .where('version', '=', key.version)
+      .where('topic', '=', key.topic)
+      .where('partition', '=', key.partition)
+      .forUpdate()
+      .executeTakeFirstOrThrow()
+  ).next_offset;
+
+  const stored = BigInt(checkpoint);
+  const fresh = input.messages.filter((m) => BigInt(m.offset) >= stored);
+  const belowCheckpoint = input.messages.length - fresh.length;
+  const first = fresh[0];
+  const last = fresh[fresh.length - 1];
+  const base = {
+    ok: true as const,
+    applied: 0,
+    duplicates: 0,
+    belowCheckpoint,
+    ignored: 0,
+    unknown: 0,
+    rejected: [] as RejectedMessage[],
+    rowsWritten: 0,
+    latestReceivedAt: null as string | null,
+  };
+  if (first === undefined || last === undefined) return { ...base, nextOffset: checkpoint };
+  const floor = input.lowWatermark !== undefined && BigInt(input.lowWatermark) > stored;
+  if (BigInt(first.offset) > stored && !(floor && BigInt(first.offset) <= BigInt(input.lowWatermark!))) {
+    return { ok: false, reason: 'GAP', checkpoint, firstOffset: first.offset };
+  }
+
+  const { readModel } = definition;
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  let { ignored, unknown, duplicates } = base;
+  const rejected: RejectedMessage[] = [];
+  for (const message of fresh) {
+    const decoded = decodeEvent(message.value);
+    const mine = (type: string) => aggregateOf(type) === readModel.aggregate;
+    if (decoded.ok) {
+      const id = readModel.idOf(decoded.event);
+      if (id === undefined) {
+        // Ours but without a usable id can only be a schema gap; other aggregates are ignored.
+        ignored++;
+        continue;
+      }
+      if (message.value !== null && NUL.test(message.value.toString('utf8'))) {
+        rejected.push(reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
+          'a string contains U+0000, which Postgres text and jsonb cannot store',
+        ]));
+        continue;
+      }
+      if (seen.has(decoded.event.event_id)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(decoded.event.event_id);
+      candidates.push({
+        event: decoded.event,
+        id,
+        offset: message.offset,
+        receivedAt: header(message, HEADERS.receivedAt),
+      });
+    } else if (decoded.reason === 'UNKNOWN_EVENT_TYPE') {
+      if (mine(decoded.envelope.event_type)) unknown++;
+      else ignored++;
+    } else if (decoded.reason === 'INVALID_DATA') {
+      if (mine(decoded.envelope.event_type)) {
+        rejected.push(reject(message, decoded.envelope, decoded.reason, decoded.errors));
+      } else ignored++;
+    } else {
+      rejected.push(reject(message, null, decoded.reason, decoded.errors));
+    }
+  }
+
+  const schema = versionSchema(definition.name, version);
+  const newIds = await insertHistory(trx, definition, schema, input, candidates);
+  const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
+  duplicates += candidates.length - fresher.length;
+
+  const rowsWritten = await foldAndWrite(trx, definition, schema, input.partition, fresher);
+
+  if (rejected.length > 0) {
+    await trx
+      .insertInto('novamed.projection_errors')
+      .values(
+        rejected.map((r) => ({
+          ...key,
+          event_id: r.eventId,
+          event_type: r.eventType,
+          offset: r.offset,
+          reason: r.reason,
+          details: JSON.stringify(r.details),
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  const nextOffset = (BigInt(last.offset) + 1n).toString();
+  await trx
+    .updateTable('novamed.projection_checkpoints')
+    .set({ next_offset: nextOffset, updated_at: new Date() })
+    .where('projector', '=', key.projector)
+    .where('version', '=', key.version)
+    .where('topic', '=', key.topic)
+    .where('partition', '=', key.partition)
+    .where('next_offset', '=', checkpoint)
+    .execute();
+
+  let latestReceivedAt: string | null = null;
+  for (const c of fresher) {
+    if (c.receivedAt !== null && (latestReceivedAt === null || c.receivedAt > latestReceivedAt)) {
+      latestReceivedAt = c.receivedAt;
+    }
+  }
+  return {
+    ...base,
+    nextOffset,
+    applied: fresher.length,
+    duplicates,
+    ignored,
+    unknown,
+    rejected,
+    rowsWritten,
+    latestReceivedAt,
+  };
+}
+
+function reject(
+  message: BatchMessage,
+  envelope: { event_id: string; event_type: string } | null,
+  reason: RejectedMessage['reason'],
+  details: string[],
+): RejectedMessage {
+  return {
+    offset: message.offset,
+    eventId: envelope?.event_id ?? header(message, HEADERS.eventId),
+    eventType: envelope?.event_type ?? header(message, HEADERS.eventType),
+    reason,
+    details,
+    message,
+  };
+}
+
+/** Inserts the candidates into the history table; returns the event_ids that were new. */
+async function insertHistory<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  schema: string,
+  input: BatchInput,
+  candidates: readonly Candidate[],
+): Promise<Set<string>> {
+  if (candidates.length === 0) return new Set();
+  const { table } = definition;
+  const result = await sql<{ event_id: string }>`
+    insert into ${sql.table(`${schema}.${table.eventsTable}`)}
+      (event_id, ${sql.ref(table.idColumn)}, event_type, event_timestamp, clinic_id, received_at,
+       topic, partition, "offset", data)
+    select e, a, ty, ts, c, r, ${input.topic}::text, ${input.partition}::integer, o, d
+    from unnest(
+      ${candidates.map((c) => c.event.event_id)}::text[],
+      ${candidates.map((c) => c.id)}::text[],
+      ${candidates.map((c) => c.event.event_type)}::text[],
+      ${candidates.map((c) => c.event.timestamp)}::timestamptz[],
+      ${candidates.map((c) => c.event.clinic_id)}::text[],
+      ${candidates.map((c) => c.receivedAt)}::timestamptz[],
+      ${candidates.map((c) => c.offset)}::bigint[],
+      ${candidates.map((c) => JSON.stringify(c.event.data))}::jsonb[]
+    ) as u(e, a, ty, ts, c, r, o, d)
+    on conflict (event_id) do nothing
+    returning event_id`.execute(trx);
+  return new Set(result.rows.map((r) => r.event_id));
+}
+
+/**
+ * Loads the rows of the aggregates the new events touch (one query), folds the events into
+ * them in offset order, and upserts every changed row in one UNNEST statement.
+ */
+async function foldAndWrite<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  schema: string,
+  partition: number,
+  events: readonly Candidate[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const { table, readModel } = definition;
+  const ids = [...new Set(events.map((e) => e.id))].sort();
+  // Rows of one aggregate can be written from two partitions (a refill first keyed by its own
+  // id, later by its medication request) or by two instances during a rebalance: lock the
+  // aggregates, in a fixed order, before reading them, so no update is lost.
+  await sql`select pg_advisory_xact_lock(hashtext(${schema} || ':' || id))
+    from unnest(${ids}::text[]) as id`.execute(trx);
+  const loaded = await sql<Record<string, unknown>>`
+    select * from ${sql.table(`${schema}.${table.stateTable}`)}
+    where ${sql.ref(table.idColumn)} = any(${ids}::text[])`.execute(trx);
+
+  interface Working {
+    state: S;
+    eventsApplied: number;
+    sourceOffset: string;
+  }
+  const working = new Map<string, Working>();
+  for (const row of loaded.rows) {
+    const id = String(row[table.idColumn]);
+    working.set(id, {
+      state: stateFromRow<S>(definition, row),
+      eventsApplied: Number(row['events_applied'] ?? 0),
+      sourceOffset: String(row['source_offset'] ?? '0'),
+    });
+  }
+  for (const { event, id, offset } of events) {
+    const current = working.get(id) ?? {
+      state: readModel.initial(id, event.clinic_id),
+      eventsApplied: 0,
+      sourceOffset: offset,
+    };
+    working.set(id, {
+      state: readModel.evolve(current.state, event),
+      eventsApplied: current.eventsApplied + 1,
+      sourceOffset: offset,
+    });
+  }
+
+  const columns = table.columns;
+  const rows = [...working.entries()];
+  const names = [
+    table.idColumn,
+    ...columns.map((c) => c.name),
+    ...LINEAGE_COLUMNS.map((c) => c.name),
+  ];
+  const aliases = ['id', ...columns.map((_, i) => `c${i}`), 'events_applied', 'source_offset'];
+  const arrays = [
+    sql`${rows.map(([id]) => id)}::text[]`,
+    ...columns.map((column) => {
+      const values = rows.map(([, w]) =>
+        toColumn(column.type, (w.state as Record<string, unknown>)[column.name]),
+      );
+      return sql`${values}::${sql.raw(column.type)}[]`;
+    }),
+    sql`${rows.map(([, w]) => w.eventsApplied)}::integer[]`,
+    sql`${rows.map(([, w]) => w.sourceOffset)}::bigint[]`,
+  ];
+  const selected = [
+    ...aliases.slice(0, -1).map((a) => sql.ref(`u.${a}`)),
+    sql`${partition}::integer`,
+    sql.ref('u.source_offset'),
+    sql`now()`,
+  ];
+  const updates = names
+    .filter((n) => n !== table.idColumn)
+    .map((n) => sql`${sql.ref(n)} = excluded.${sql.ref(n)}`);
+  await sql`
+    insert into ${sql.table(`${schema}.${table.stateTable}`)}
+      (${sql.join(names.map((n) => sql.ref(n)))})
+    select ${sql.join(selected)}
+    from unnest(${sql.join(arrays)}) as u(${sql.join(aliases.map((a) => sql.ref(a)))})
+    on conflict (${sql.ref(table.idColumn)}) do update set ${sql.join(updates)}`.execute(trx);
+  return rows.length;
+}
+
+/** Rebuilds a state from its current-state row (the inverse of the upsert above). */
+export function stateFromRow<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  row: Record<string, unknown>,
+): S {
+  const state: Record<string, unknown> = {
+    [definition.table.idColumn]: String(row[definition.table.idColumn]),
+  };
+  for (const column of definition.table.columns) {
+    state[column.name] = fromColumn(column.type, row[column.name]);
+  }
+  return state as S;
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The Prometheus metrics of one projector process. */
+export class ProjectorMetrics {
+  readonly registry: Registry;
+  readonly applied: Counter<'projector'>;
+  readonly duplicates: Counter<'projector'>;
+  readonly belowCheckpoint: Counter<'projector'>;
+  readonly ignored: Counter<'projector'>;
+  readonly unknown: Counter<'projector'>;
+  readonly errors: Counter<'projector' | 'reason'>;
+  readonly databaseRetries: Counter<'projector'>;
+  readonly batchSize: Histogram<'projector'>;
+  readonly batchDuration: Histogram<'projector'>;
+  readonly lagOffsets: Gauge<'projector' | 'partition'>;
+  readonly lagSeconds: Gauge<'projector' | 'partition'>;
+
+  constructor(registry = new Registry()) {
+    this.registry = registry;
+    const labelNames = ['projector'] as const;
+    const counter = <L extends string>(name: string, help: string, labels: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames: labels, registers: [registry] });
+    this.applied = counter('projector_events_applied_total', 'Distinct events folded into read-model rows', labelNames);
+    this.duplicates = counter('projector_duplicates_skipped_total', 'Events skipped because their event_id was already applied', labelNames);
+    this.belowCheckpoint = counter('projector_messages_below_checkpoint_total', 'Messages skipped because the stored checkpoint is past them (redelivery after a crash or rebalance)', labelNames);
+    this.ignored = counter('projector_messages_ignored_total', "Other aggregates' events", labelNames);
+    this.unknown = counter('projector_unknown_event_types_total', 'Events of an unknown type for this aggregate, counted and skipped', labelNames);
+    this.errors = counter('projector_errors_total', 'Messages sent to projection_errors and the dead-letter topic', ['projector', 'reason'] as const);
+    this.databaseRetries = counter('projector_database_retries_total', 'Batch transactions retried after a database error', labelNames);
+    this.batchSize = new Histogram({
+      name: 'projector_batch_size',
+      help: 'Messages per applied batch',
+      labelNames,
+      buckets: [1, 5, 10, 50, 100, 500, 1000, 5000],
+      registers: [registry],
+    });
+    this.batchDuration = new Histogram({
+      name: 'projector_batch_duration_seconds',
+      help: 'Time to apply one batch, transaction included',
+      labelNames,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.lagOffsets = new Gauge({
+      name: 'projector_lag_offsets',
+      help: 'High watermark minus checkpoint, per partition',
+      labelNames: ['projector', 'partition'],
+      registers: [registry],
+    });
+    this.lagSeconds = new Gauge({
+      name: 'projector_lag_seconds',
+      help: 'Now minus received-at of the newest applied event, per partition',
+      labelNames: ['projector', 'partition'],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import type { Database } from '@novamed-stream/db';
+import type { AggregateState } from '@novamed-stream/read-models';
+import { type Kysely, sql } from 'kysely';
+import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
+import { LINEAGE_COLUMNS } from './read-model-table.js';
+
+type Db = Kysely<Database>;
+
+/** Bookkeeping columns analysts do not need; the analytics views leave them out. */
+const HIDDEN_COLUMNS = new Set(['field_versions', 'attribute_versions']);
+
+/**
+ * Creates (if missing) version `version` of a projector's tables in their own schema
+ * (`orders_v1.orders`, `orders_v1.order_events`) and registers the version as `building`
+ * unless it is already known. Idempotent.
+ */
+export async function ensureVersionTables<S extends AggregateState>(
+  db: Db,
+  definition: ProjectorDefinition<S>,
+  version: number,
+): Promise<string> {
+  const schema = versionSchema(definition.name, version);
+  const { table } = definition;
+  const state = sql.table(`${schema}.${table.stateTable}`);
+  const events = sql.table(`${schema}.${table.eventsTable}`);
+  const id = sql.ref(table.idColumn);
+  await db.transaction().execute(async (trx) => {
+    // Serialise concurrent starts of the same projector (two instances, or a rebuild).
+    await sql`select pg_advisory_xact_lock(hashtext(${schema}))`.execute(trx);
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+    const columns = [...table.columns, ...LINEAGE_COLUMNS].map(
+      (c) =>
+        sql`${sql.ref(c.name)} ${sql.raw(c.type)}${c.name === 'events_applied' ? sql` not null default 0` : sql``}`,
+    );
+    await sql`create table if not exists ${state} (
+      ${id} text primary key,
+      ${sql.join(columns)}
+    )`.execute(trx);
+    await sql`create table if not exists ${events} (
+      event_id text primary key,
+      ${id} text not null,
+      event_type text not null,
+      event_timestamp timestamptz not null,
+      clinic_id text not null,
+      received_at timestamptz,
+      topic text not null,
+      partition integer not null,
+      "offset" bigint not null,
+      data jsonb not null,
+      recorded_at timestamptz not null default now()
+    )`.execute(trx);
+    await sql`create index if not exists ${sql.id(`${table.eventsTable}_by_aggregate`)}
+      on ${events} (${id}, event_timestamp)`.execute(trx);
+    await sql`create index if not exists ${sql.id(`${table.stateTable}_by_clinic`)}
+      on ${state} (clinic_id, status)`.execute(trx);
+    for (const c of [...table.columns, ...LINEAGE_COLUMNS]) {
+      if (c.comment) {
+        await sql`comment on column ${sql.ref(`${schema}.${table.stateTable}.${c.name}`)} is ${sql.lit(c.comment)}`.execute(
+          trx,
+        );
+      }
+    }
+    await trx
+      .insertInto('novamed.projection_versions')
+      .values({ projector: definition.name, version, status: 'building', schema_name: schema })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  });
+  return schema;
+}
+
+/** The live version of a projector, if any. */
+export async function liveVersion(db: Db, projector: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('novamed.projection_versions')
+    .select('version')
+    .where('projector', '=', projector)
+    .where('status', '=', 'live')
+    .executeTakeFirst();
+  return row?.version;
+}
+
+/**
+ * Makes `version` the live one in ONE transaction: the previous live version is retired and
+ * every `analytics` view of this projector is recreated over the new version's tables, so an
+ * analyst's query sees either the old or the new version, never a mix.
+ */
+export async function activateVersion<S extends AggregateState>(
+  db: Db,
+  definition: ProjectorDefinition<S>,
+  version: number,
+): Promise<void> {
+  const schema = versionSchema(definition.name, version);
+  const { table } = definition;
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
+    await trx
+      .updateTable('novamed.projection_versions')
+      .set({ status: 'retired' })
+      .where('projector', '=', definition.name)
+      .where('status', '=', 'live')
+      .where('version', '!=', version)
+      .execute();
+    await trx
+      .updateTable('novamed.projection_versions')
+      .set({ status: 'live', live_at: new Date() })
+      .where('projector', '=', definition.name)
+      .where('version', '=', version)
+      .execute();
+    const visible = [table.idColumn, ...table.columns.map((c) => c.name)]
+      .filter((c) => !HIDDEN_COLUMNS.has(c))
+      .concat(LINEAGE_COLUMNS.map((c) => c.name));
+    const views: Array<{ name: string; select: string; comment?: string | undefined }> = [
+      {
+        name: table.stateTable,
+        select: `select ${visible.map((c) => `"${c}"`).join(', ')} from "${schema}"."${table.stateTable}"`,
+        comment: `Current state of every ${definition.readModel.aggregate}, one row each (live version ${version}).`,
+      },
+      {
+        name: table.eventsTable,
+        select: `select * from "${schema}"."${table.eventsTable}"`,
+        comment: `Every distinct ${definition.readModel.aggregate} event applied, one row per event_id (live version ${version}).`,
+      },
+      ...(definition.views ?? []).map((v) => ({
+        name: v.name,
+        select: v.select(`"${schema}"`),
+        comment: v.comment,
+      })),
+    ];
+    for (const view of views) {
+      const name = sql.table(`analytics.${view.name}`);
+      await sql`drop view if exists ${name}`.execute(trx);
+      await sql`create view ${name} as ${sql.raw(view.select)}`.execute(trx);
+      if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
+      await sql`grant select on ${name} to analytics_reader`.execute(trx);
+    }
+  });
+}

@@ -1,0 +1,243 @@
+import type { Database } from '@novamed-stream/db';
+import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@novamed-stream/events';
+import type { AggregateState } from '@novamed-stream/read-models';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import { applyBatch, type BatchOutcome, type RejectedMessage } from './apply-batch.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { type LagHealth, LagMonitor } from './lag-monitor.js';
+import { describeError, type Logger, silentLogger } from './logger.js';
+import type { ProjectorDefinition } from './projector-definition.js';
+import { ProjectorMetrics } from './projector-metrics.js';
+
+/** Options for {@link createProjector}. */
+export interface ProjectorOptions<S extends AggregateState> {
+  definition: ProjectorDefinition<S>;
+  /** The read-model version this instance writes (its tables must exist). */
+  version: number;
+  kafka: Kafka;
+  db: Kysely<Database>;
+  /** Source topic; default `novamed.events.v1`. */
+  topic?: string;
+  /** Consumer group; default `novamed-projector-<name>-v<version>`. */
+  groupId?: string;
+  /** Dead-letter topic for rejected messages; default `novamed.dead-letter.v1`; null: none. */
+  deadLetterTopic?: string | null;
+  logger?: Logger;
+  metrics?: ProjectorMetrics;
+  /** Database retry backoff bounds; defaults 100 ms and 10 s. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Unhealthy when lag has not shrunk for this long while there is lag; default 60 s. */
+  stallAfterMs?: number;
+  /** Max bytes fetched per partition per request; bigger batches, fewer transactions. */
+  maxBytesPerPartition?: number;
+  /** Partitions applied in parallel (each in its own transaction); default 3. */
+  partitionsConcurrently?: number;
+  /** Called after each committed batch (tests and progress bars). */
+  onBatch?: (info: { partition: number; outcome: BatchOutcome & { ok: true }; highWatermark: string }) => void;
+}
+
+/** A running projector. */
+export interface Projector {
+  readonly metrics: ProjectorMetrics;
+  /** Joins the group and starts applying batches. */
+  start(): Promise<void>;
+  /** Leaves the group after the batch in progress; idempotent. */
+  stop(): Promise<void>;
+  health(): LagHealth & { running: boolean };
+}
+
+/**
+ * The projection runtime: one kafkajs consumer group per projector version, `eachBatch` with
+ * auto-commit off. Each batch is applied in one Postgres transaction that also advances the
+ * checkpoint ({@link applyBatch}); only then are offsets committed to Kafka (so lag tools
+ * work). On assignment it seeks to the stored checkpoints. A database error pauses the
+ * partition's batch and retries with backoff (heartbeating), never skipping an event.
+ */
+export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
+  const { definition, version, kafka, db } = options;
+  const topic = options.topic ?? EVENTS_TOPIC;
+  const groupId = options.groupId ?? `novamed-projector-${definition.name}-v${version}`;
+  const deadLetterTopic = options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? new ProjectorMetrics();
+  const labels = { projector: definition.name };
+  const lag = new LagMonitor(options.stallAfterMs ?? 60_000);
+  const lowWatermarks = new Map<number, string>();
+  assertColumnsCoverState(definition);
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let running = false;
+
+  async function checkpoints(partitions: number[]): Promise<Map<number, string>> {
+    const rows = await db
+      .selectFrom('novamed.projection_checkpoints')
+      .select(['partition', 'next_offset'])
+      .where('projector', '=', definition.name)
+      .where('version', '=', version)
+      .where('topic', '=', topic)
+      .where('partition', 'in', partitions)
+      .execute();
+    return new Map(rows.map((r) => [r.partition, r.next_offset]));
+  }
+
+  async function refreshLowWatermarks(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const p of await admin.fetchTopicOffsets(topic)) lowWatermarks.set(p.partition, p.low);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function deadLetter(rejected: readonly RejectedMessage[], partition: number): Promise<void> {
+    if (deadLetterTopic === null || producer === undefined || rejected.length === 0) return;
+    await producer.send({
+      topic: deadLetterTopic,
+      acks: -1,
+      messages: rejected.map((r) => ({
+        key: r.eventId,
+        value: r.message.value,
+        headers: {
+          ...(r.message.headers as Record<string, string | Buffer>),
+          'novamed-projector': definition.name,
+          'novamed-error-reason': r.reason,
+          'novamed-error-details': JSON.stringify(r.details).slice(0, 4000),
+          'novamed-source': `${topic}/${partition}/${r.offset}`,
+        },
+      })),
+    });
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    if (batch.messages.length === 0) return;
+    const started = performance.now();
+    let attempt = 0;
+    let outcome: BatchOutcome | undefined;
+    while (outcome === undefined) {
+      if (!isRunning() || isStale()) return;
+      try {
+        const low = lowWatermarks.get(batch.partition);
+        outcome = await applyBatch(db, definition, version, {
+          topic: batch.topic,
+          partition: batch.partition,
+          messages: batch.messages,
+          ...(low === undefined ? {} : { lowWatermark: low }),
+        });
+      } catch (error) {
+        attempt++;
+        metrics.databaseRetries.inc(labels);
+        lag.touch(batch.partition);
+        const delay = backoffDelay(attempt, options.retryInitialMs ?? 100, options.retryMaxMs ?? 10_000);
+        logger.warn(
+          { ...describeError(error), partition: batch.partition, attempt, retryInMs: delay },
+          'batch transaction failed; retrying',
+        );
+        await sleep(delay);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+
+    if (!outcome.ok) {
+      // Kafka is ahead of our checkpoint (e.g. a restored database): go back to it.
+      if (!lowWatermarks.has(batch.partition)) await refreshLowWatermarks().catch(() => undefined);
+      logger.warn(
+        { partition: batch.partition, checkpoint: outcome.checkpoint, firstOffset: outcome.firstOffset },
+        'batch starts after the stored checkpoint; seeking back to it',
+      );
+      consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.checkpoint });
+      return;
+    }
+
+    await deadLetter(outcome.rejected, batch.partition).catch((error) =>
+      logger.error({ ...describeError(error), partition: batch.partition }, 'dead-letter append failed; rows are in projection_errors'),
+    );
+    payload.resolveOffset(batch.lastOffset());
+    await consumer
+      ?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset }])
+      .catch((error) => logger.warn({ ...describeError(error) }, 'offset commit to Kafka failed; the checkpoint in Postgres is authoritative'));
+
+    const lagNow = BigInt(batch.highWatermark) - BigInt(outcome.nextOffset);
+    lag.observe(batch.partition, lagNow < 0n ? 0n : lagNow);
+    const partitionLabels = { ...labels, partition: String(batch.partition) };
+    metrics.lagOffsets.set(partitionLabels, Number(lagNow < 0n ? 0n : lagNow));
+    if (outcome.latestReceivedAt !== null) {
+      metrics.lagSeconds.set(partitionLabels, Math.max(0, (Date.now() - Date.parse(outcome.latestReceivedAt)) / 1000));
+    }
+    metrics.applied.inc(labels, outcome.applied);
+    metrics.duplicates.inc(labels, outcome.duplicates);
+    metrics.belowCheckpoint.inc(labels, outcome.belowCheckpoint);
+    metrics.ignored.inc(labels, outcome.ignored);
+    metrics.unknown.inc(labels, outcome.unknown);
+    for (const r of outcome.rejected) metrics.errors.inc({ ...labels, reason: r.reason });
+    metrics.batchSize.observe(labels, batch.messages.length);
+    metrics.batchDuration.observe(labels, (performance.now() - started) / 1000);
+    options.onBatch?.({ partition: batch.partition, outcome, highWatermark: batch.highWatermark });
+  }
+
+  return {
+    metrics,
+    async start() {
+      if (running) return;
+      running = true;
+      if (deadLetterTopic !== null) {
+        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        await producer.connect();
+      }
+      await refreshLowWatermarks().catch(() => undefined);
+      consumer = kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+        maxBytes: 32 * 1024 * 1024,
+        maxWaitTimeInMs: 100,
+      });
+      const c = consumer;
+      c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        const partitions = payload.memberAssignment[topic] ?? [];
+        lag.retain(partitions);
+        checkpoints(partitions)
+          .then((stored) => {
+            for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
+            logger.info({ groupId, partitions, seeked: stored.size }, 'partitions assigned; resuming from stored checkpoints');
+          })
+          .catch((error) => logger.warn({ ...describeError(error) }, 'could not read checkpoints on assignment; the batch guard still protects them'));
+      });
+      c.on(c.events.CRASH, ({ payload }) =>
+        logger.error({ ...describeError(payload.error), restart: payload.restart }, 'consumer crashed'),
+      );
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3, eachBatch });
+      logger.info({ groupId, topic, version }, 'projector started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      await consumer?.disconnect().catch(() => undefined);
+      await producer?.disconnect().catch(() => undefined);
+      consumer = undefined;
+      producer = undefined;
+    },
+    health() {
+      return { ...lag.health(), running };
+    },
+  };
+}
+
+/** Every state field must have a column, or a stored row would lose it and break convergence. */
+function assertColumnsCoverState<S extends AggregateState>(definition: ProjectorDefinition<S>): void {
+  const fields = Object.keys(definition.readModel.initial('id', 'clinic')).filter((f) => f !== definition.table.idColumn);
+  const columns = new Set(definition.table.columns.map((c) => c.name));
+  const missing = fields.filter((f) => !columns.has(f));
+  const extra = [...columns].filter((c) => !fields.includes(c));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      `projector ${definition.name}: table columns must match the state fields (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
+    );
+  }
+}

@@ -1,0 +1,136 @@
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
+import type { AggregateState } from '@novamed-stream/read-models';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import pino from 'pino';
+import { startHealthServer } from './health-server.js';
+import { describeError } from './logger.js';
+import { createProjector } from './projector.js';
+import type { ProjectorDefinition } from './projector-definition.js';
+import { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
+import type { ProjectorServiceConfig } from './projector-service-config.js';
+
+/** A running projector service; `stop()` shuts it down gracefully. */
+export interface ProjectorService {
+  healthUrl: string;
+  version: number;
+  stop(): Promise<void>;
+}
+
+async function ensureTopic(kafka: Kafka, topic: string, partitions: number, replicationFactor: number) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Boots one projector service: migrates the control schema, picks the version to write
+ * (PROJECTION_VERSION, else the live one, else 1, which then becomes live), creates its
+ * tables, starts the consumer and the /healthz + /metrics server.
+ */
+export async function runProjectorService<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  config: ProjectorServiceConfig,
+): Promise<ProjectorService> {
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: `projector-${definition.name}` } });
+  const db: Kysely<Database> = createDb({
+    connectionString: config.DATABASE_URL,
+    applicationName: `projector-${definition.name}`,
+  });
+  const migrated = await migrateToLatest(db);
+  if (!migrated.ok) {
+    await db.destroy();
+    throw new Error(`migration ${migrated.failed} failed: ${migrated.error.message}`);
+  }
+  const live = await liveVersion(db, definition.name);
+  const version = config.PROJECTION_VERSION ?? live ?? 1;
+  await ensureVersionTables(db, definition, version);
+  if (live === undefined) await activateVersion(db, definition, version);
+
+  const kafka = new Kafka({
+    clientId: `projector-${definition.name}`,
+    brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }) => {
+        const { message, ...rest } = log;
+        const entry = { kafkajs: true, broker: rest['broker'], groupId: rest['groupId'] };
+        if (level <= logLevel.ERROR) logger.error(entry, String(message));
+        else logger.warn(entry, String(message));
+      },
+  });
+  await ensureTopic(kafka, config.DEAD_LETTER_TOPIC, config.TOPIC_PARTITIONS, config.TOPIC_REPLICATION_FACTOR);
+  const projector = createProjector({
+    definition,
+    version,
+    kafka,
+    db,
+    topic: config.EVENTS_TOPIC,
+    deadLetterTopic: config.DEAD_LETTER_TOPIC,
+    logger,
+    stallAfterMs: config.STALL_AFTER_MS,
+    partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+  });
+  await projector.start();
+  const server = await startHealthServer({
+    port: config.HEALTH_PORT,
+    host: config.HEALTH_HOST,
+    registry: projector.metrics.registry,
+    health: () => {
+      const health = projector.health();
+      return { ...health, healthy: health.healthy && health.running, projector: definition.name, version };
+    },
+  });
+  logger.info({ version, health: server.url }, 'projector service ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    healthUrl: server.url,
+    version,
+    stop() {
+      stopping ??= (async () => {
+        await projector.stop();
+        await server.close();
+        await db.destroy();
+        logger.info({}, 'projector service stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * The body of a projector service's `main`: validate config, run, stop on SIGTERM/SIGINT.
+ * Exits 1 with a one-line reason when it cannot start.
+ */
+export async function projectorMain<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  readConfig: () => ProjectorServiceConfig,
+): Promise<void> {
+  let service: ProjectorService;
+  try {
+    service = await runProjectorService(definition, readConfig());
+  } catch (error) {
+    process.stderr.write(`projector-${definition.name} could not start: ${describeError(error).error}\n`);
+    process.exit(1);
+  }
+  const shutdown = () => {
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`shutdown failed: ${describeError(error).error}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type Database, createDb } from '@novamed-stream/db';
+import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
+import { ordersProjector } from '@novamed-stream/projectors';
+import { project } from '@novamed-stream/read-models';
+import { createTestDatabase, createTestTopic, testKafka, testStack } from '@novamed-stream/testkit';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateFromRow } from '../src/index.js';
+import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+const main = `${root}services/projector-orders/src/main.ts`;
+
+let db: Kysely<Database>;
+let database: { url: string; drop(): Promise<void> };
+let topic: string;
+const events: RawEvent[] = orderLifecycles('crash', 6000, 21);
+const children: ChildProcess[] = [];
+let stderr = '';
+
+function startService(): ChildProcess {
+  const child = spawn(tsx, ['--conditions=source', main], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testStack().kafkaBrokers.join(','),
+      DATABASE_URL: database.url,
+      EVENTS_TOPIC: topic,
+      DEAD_LETTER_TOPIC: `${topic}.dead`,
+      TOPIC_PARTITIONS: '1',
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  children.push(child);
+  return child;
+}
+
+async function applied(): Promise<number> {
+  const rows = await db
+    .selectFrom('novamed.projection_checkpoints')
+    .select((eb) => eb.fn.sum<string>('next_offset').as('n'))
+    .where('topic', '=', topic)
+    .executeTakeFirst()
+    .catch(() => undefined);
+  return Number(rows?.n ?? 0);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out');
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('crash');
+  db = createDb({ connectionString: database.url });
+  topic = await createTestTopic({ prefix: 'proj-crash', partitions: 3 });
+  const producer = testKafka('crash-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < events.length; i += 1000) {
+    await producer.send({ topic, acks: -1, messages: events.slice(i, i + 1000).map(toKafkaMessage) });
+  }
+  await producer.disconnect();
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await db?.destroy();
+  await database?.drop();
+});
+
+describe('a projector SIGKILLed mid-stream', () => {
+  it('resumes from its checkpoints: the state equals a clean run and nothing is counted twice', async () => {
+    const total = events.length;
+    for (const fraction of [0.15, 0.4, 0.7]) {
+      const child = startService();
+      await until(async () => (await applied()) >= total * fraction);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    const last = startService();
+    await until(async () => (await applied()) === total);
+    last.kill('SIGTERM');
+    const code = await new Promise((r) => last.once('exit', r));
+    expect(code, stderr.slice(-2000)).toBe(0);
+
+    const rows = (await sql<Record<string, unknown>>`select * from orders_v1.orders order by order_id`.execute(db)).rows;
+    const byOrder = new Map<string, NovaMedEvent[]>();
+    for (const raw of events) {
+      const decoded = decodeEvent(Buffer.from(JSON.stringify(raw)));
+      if (!decoded.ok) throw new Error('bad fixture');
+      const id = String(raw.data['order_id']);
+      byOrder.set(id, [...(byOrder.get(id) ?? []), decoded.event]);
+    }
+    const clean = [...byOrder.keys()].sort().map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
+    expect(rows.map((r) => stateFromRow(ordersProjector, r))).toEqual(clean);
+    expect(rows.reduce((n, r) => n + Number(r['events_applied']), 0)).toBe(total);
+    const history = await sql<{ n: string }>`select count(*) as n from orders_v1.order_events`.execute(db);
+    expect(Number(history.rows[0]?.n)).toBe(total);
+  });
+});
