@@ -1,0 +1,32 @@
+export { DEVSTACK_ENV_VARS, type DevstackEnv, readDevstackEnv } from './devstack-env.js';
+export { DevstackError, isDevstackError } from './errors.js';
+export { assertPortFree, findFreePorts, isPortFree, LOCAL_HOST } from './free-port.js';
+export { KafkaBroker, type KafkaBrokerOptions, randomClusterId } from './kafka-broker.js';
+export {
+  DEFAULT_KAFKA_VERSION,
+  defaultKafkaCacheDir,
+  parseJavaMajorVersion,
+  type ResolveKafkaJarsOptions,
+  renderPom,
+  resolveKafkaJars,
+} from './kafka-jars.js';
+export { renderKafkaLog4jProperties } from './kafka-log4j-properties.js';
+export { type KafkaReadiness, type WaitForKafkaOptions, waitForKafka } from './kafka-readiness.js';
+export {
+  type KafkaServerPropertiesOptions,
+  renderKafkaServerProperties,
+} from './kafka-server-properties.js';
+export { type EnsuredTopic, type EnsureTopicOptions, ensureTopic } from './kafka-topic.js';
+export { readLogTail } from './log-tail.js';
+export { ensurePostgresBinaries } from './postgres-binaries.js';
+export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
+export { findRepoRoot } from './repo-root.js';
+export { EVENTS_TOPIC, type RunningStack, type StackOptions, startStack } from './stack.js';
+export {
+  readStackFile,
+  removeStackFile,
+  type StackFile,
+  stackFilePath,
+  updateStackFile,
+  writeStackFile,
+} from './stack-file.js';

@@ -1,0 +1,44 @@
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  findFreePorts,
+  KafkaBroker,
+  PostgresServer,
+  resolveKafkaJars,
+} from '@novamed-stream/devstack';
+import { testStack } from './test-stack.js';
+
+/**
+ * Starts a Kafka broker of the test's own, on free ports and fresh data in this run's temp
+ * folder, for tests that kill or restart a broker without disturbing other files. Reuses the
+ * cached jars. The caller stops it (`await broker.stop()` in `afterAll`).
+ */
+export async function startDedicatedBroker(): Promise<KafkaBroker> {
+  const stack = testStack();
+  const libDir = stack.kafkaLibDir ?? (await resolveKafkaJars());
+  const [port, controllerPort] = await findFreePorts(2);
+  const broker = new KafkaBroker({
+    dataDir: await mkdtemp(join(stack.dataRoot, 'dedicated-kafka-')),
+    port: port as number,
+    controllerPort: controllerPort as number,
+    libDir,
+    heap: { initial: '128m', max: '512m' },
+  });
+  await broker.start();
+  return broker;
+}
+
+/**
+ * Starts a Postgres server of the test's own, on a free port and fresh data in this run's temp
+ * folder, for tests that kill or restart it. The caller stops it (`await server.stop()`).
+ */
+export async function startDedicatedPostgres(): Promise<PostgresServer> {
+  const stack = testStack();
+  const [port] = await findFreePorts(1);
+  const parent = await mkdtemp(join(stack.dataRoot, 'dedicated-postgres-'));
+  // mkdtemp makes 0700 folders; as root, Postgres runs as `postgres` and must traverse it.
+  await chmod(parent, 0o755);
+  const server = new PostgresServer({ dataDir: join(parent, 'data'), port: port as number });
+  await server.start();
+  return server;
+}
