@@ -11,6 +11,7 @@ export const ProjectorServiceEnv = Type.Object({
   HEALTH_HOST: Type.String({ default: '0.0.0.0' }),
   PROJECTION_VERSION: Type.Optional(Type.Integer({ minimum: 1 })),
   STALL_AFTER_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 3000, default: 30_000 }),
   PARTITIONS_CONCURRENTLY: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
   TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 6 }),
   TOPIC_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),

@@ -32,6 +32,11 @@ export interface ProjectorOptions<S extends AggregateState> {
   stallAfterMs?: number;
   /** Max bytes fetched per partition per request; bigger batches, fewer transactions. */
   maxBytesPerPartition?: number;
+  /**
+   * Consumer group session timeout; default 30 s (kafkajs's). A crashed instance keeps its
+   * partitions this long before the group rebalances them to the others.
+   */
+  sessionTimeoutMs?: number;
   /** Partitions applied in parallel (each in its own transaction); default 3. */
   partitionsConcurrently?: number;
   /** Called after each committed batch (tests and progress bars). */
@@ -195,6 +200,8 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
         maxBytes: 32 * 1024 * 1024,
         maxWaitTimeInMs: 100,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
       });
       const c = consumer;
       c.on(c.events.GROUP_JOIN, ({ payload }) => {

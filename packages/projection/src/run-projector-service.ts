@@ -78,6 +78,7 @@ export async function runProjectorService<S extends AggregateState>(
     logger,
     stallAfterMs: config.STALL_AFTER_MS,
     partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   });
   await projector.start();
   const server = await startHealthServer({
@@ -115,22 +116,29 @@ export async function projectorMain<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   readConfig: () => ProjectorServiceConfig,
 ): Promise<void> {
-  let service: ProjectorService;
-  try {
-    service = await runProjectorService(definition, readConfig());
-  } catch (error) {
-    process.stderr.write(`projector-${definition.name} could not start: ${describeError(error).error}\n`);
-    process.exit(1);
-  }
-  const shutdown = () => {
-    service.stop().then(
+  let service: ProjectorService | undefined;
+  let stopRequested = false;
+  const exitAfterStop = (running: ProjectorService) =>
+    running.stop().then(
       () => process.exit(0),
       (error) => {
         process.stderr.write(`shutdown failed: ${describeError(error).error}\n`);
         process.exit(1);
       },
     );
+  // Installed before anything starts, so a SIGTERM during boot still shuts down cleanly.
+  const shutdown = () => {
+    if (stopRequested) return;
+    stopRequested = true;
+    if (service) void exitAfterStop(service);
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  try {
+    service = await runProjectorService(definition, readConfig());
+  } catch (error) {
+    process.stderr.write(`projector-${definition.name} could not start: ${describeError(error).error}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) await exitAfterStop(service);
 }

@@ -103,6 +103,18 @@ describe('applyBatch against a real Postgres', () => {
     expect(stored.map((r) => stateFromRow(ordersProjector, r))).toEqual(expectedStates(events));
   });
 
+  it('accepts a batch that starts at the low watermark when retention deleted older offsets', async () => {
+    const { version: v } = await freshVersion();
+    const events = orderLifecycles('retention', 2, 1);
+    const outcome = await applyBatch(db, ordersProjector, v, {
+      topic: TOPIC,
+      partition: 0,
+      messages: asBatch(events, 500),
+      lowWatermark: '500',
+    });
+    expect(outcome).toMatchObject({ ok: true, applied: events.length, nextOffset: String(500 + events.length) });
+  });
+
   it('refuses a batch that starts after the checkpoint (a gap)', async () => {
     const { version: v } = await freshVersion();
     const events = orderLifecycles('gap', 3, 1);
@@ -145,13 +157,14 @@ describe('applyBatch against a real Postgres', () => {
 
   it('keeps lineage on every row', async () => {
     const { version: v, schema } = await freshVersion();
+    const other = orderLifecycles('lineage_other', 3, 9);
     const events = orderLifecycles('lineage', 1, 9);
-    await apply(v, events, 100, 4);
-    const [row] = await rows(schema);
+    await apply(v, [...other, ...events], 0, 4);
+    const row = (await rows(schema)).find((r) => r['order_id'] === 'ord_lineage_0');
     expect(row).toMatchObject({
       events_applied: events.length,
       source_partition: 4,
-      source_offset: String(100 + events.length - 1),
+      source_offset: String(other.length + events.length - 1),
       last_event_id: events[events.length - 1]?.event_id,
     });
   });

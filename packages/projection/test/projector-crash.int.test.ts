@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Database, createDb } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
@@ -11,18 +12,19 @@ import { stateFromRow } from '../src/index.js';
 import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
 const main = `${root}services/projector-orders/src/main.ts`;
 
 let db: Kysely<Database>;
 let database: { url: string; drop(): Promise<void> };
 let topic: string;
-const events: RawEvent[] = orderLifecycles('crash', 6000, 21);
+const events: RawEvent[] = orderLifecycles('crash', 10_000, 21);
 const children: ChildProcess[] = [];
 let stderr = '';
 
-function startService(): ChildProcess {
-  const child = spawn(tsx, ['--conditions=source', main], {
+function startService(healthPort = 0): ChildProcess {
+  // One node process (tsx as a loader, not its CLI wrapper), so SIGKILL hits the projector itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', main], {
+    cwd: root,
     env: {
       ...process.env,
       KAFKA_BROKERS: testStack().kafkaBrokers.join(','),
@@ -30,8 +32,10 @@ function startService(): ChildProcess {
       EVENTS_TOPIC: topic,
       DEAD_LETTER_TOPIC: `${topic}.dead`,
       TOPIC_PARTITIONS: '1',
-      HEALTH_PORT: '0',
+      HEALTH_PORT: String(healthPort),
       LOG_LEVEL: 'warn',
+      // A SIGKILLed member holds its partitions until its session times out.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -40,6 +44,17 @@ function startService(): ChildProcess {
   });
   children.push(child);
   return child;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 async function applied(): Promise<number> {
@@ -81,14 +96,20 @@ afterAll(async () => {
 describe('a projector SIGKILLed mid-stream', () => {
   it('resumes from its checkpoints: the state equals a clean run and nothing is counted twice', async () => {
     const total = events.length;
-    for (const fraction of [0.15, 0.4, 0.7]) {
+    const killedAt: number[] = [];
+    for (const fraction of [0.1, 0.35, 0.6]) {
       const child = startService();
       await until(async () => (await applied()) >= total * fraction);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
+      killedAt.push(await applied());
     }
-    const last = startService();
+    // Each kill landed mid-stream, or the test would prove nothing.
+    expect(killedAt.every((n) => n > 0 && n < total), `killed at ${killedAt}`).toBe(true);
+    const port = await freePort();
+    const last = startService(port);
     await until(async () => (await applied()) === total);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true);
     last.kill('SIGTERM');
     const code = await new Promise((r) => last.once('exit', r));
     expect(code, stderr.slice(-2000)).toBe(0);
