@@ -25,13 +25,10 @@ export class LagMonitor {
   observe(partition: number, lag: bigint): void {
     const at = this.now();
     const previous = this.#partitions.get(partition);
-    const improved = previous === undefined || lag === 0n || lag < previous.lag;
+    // Lag that just appeared after being caught up starts its clock now: idling is not stalling.
+    const improved =
+      previous === undefined || lag === 0n || previous.lag === 0n || lag < previous.lag;
     this.#partitions.set(partition, { lag, improvedAt: improved ? at : previous.improvedAt });
-  }
-
-  /** Marks a partition as still lagging without progress (e.g. while a database is down). */
-  touch(partition: number): void {
-    if (!this.#partitions.has(partition)) this.#partitions.set(partition, { lag: 1n, improvedAt: this.now() });
   }
 
   /** Forgets partitions this instance no longer owns (after a rebalance). */

@@ -136,7 +136,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       } catch (error) {
         attempt++;
         metrics.databaseRetries.inc(labels);
-        lag.touch(batch.partition);
+        lag.observe(batch.partition, BigInt(batch.highWatermark) - BigInt(batch.firstOffset() ?? batch.highWatermark));
         const delay = backoffDelay(attempt, options.retryInitialMs ?? 100, options.retryMaxMs ?? 10_000);
         logger.warn(
           { ...describeError(error), partition: batch.partition, attempt, retryInMs: delay },

@@ -36,6 +36,18 @@ describe('LagMonitor', () => {
     });
   });
 
+  it('starts the stall clock when lag appears after being caught up', () => {
+    const c = clock();
+    const monitor = new LagMonitor(1000, c.now);
+    monitor.observe(0, 0n);
+    c.advance(60_000);
+    monitor.observe(0, 40n);
+    expect(monitor.health().healthy).toBe(true);
+    c.advance(1000);
+    monitor.observe(0, 40n);
+    expect(monitor.health()).toMatchObject({ healthy: false, stalledForMs: 1000 });
+  });
+
   it('forgets partitions after a rebalance', () => {
     const c = clock();
     const monitor = new LagMonitor(1000, c.now);
