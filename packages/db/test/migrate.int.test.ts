@@ -37,7 +37,13 @@ describe('migrations against a real Postgres', () => {
   it('stores offsets as int8 and refuses a negative one', async () => {
     await db
       .insertInto('novamed.projection_checkpoints')
-      .values({ projector: 'orders', version: 1, topic: 't', partition: 0, next_offset: '9007199254740993' })
+      .values({
+        projector: 'orders',
+        version: 1,
+        topic: 't',
+        partition: 0,
+        next_offset: '9007199254740993',
+      })
       .execute();
     const row = await db
       .selectFrom('novamed.projection_checkpoints')
@@ -68,7 +74,10 @@ describe('migrations against a real Postgres', () => {
   it('rolls back the newest migration with down, and forward again', async () => {
     expect((await migrateDown(db)).ok).toBe(true);
     expect(await tables()).toHaveLength(3);
-    const analytics = await sql`select 1 from information_schema.schemata where schema_name = 'analytics'`.execute(db);
+    const analytics =
+      await sql`select 1 from information_schema.schemata where schema_name = 'analytics'`.execute(
+        db,
+      );
     expect(analytics.rows).toHaveLength(0);
     expect((await migrateToLatest(db)).ok).toBe(true);
     expect(await tables()).toHaveLength(3);

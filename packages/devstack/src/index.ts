@@ -21,6 +21,7 @@ export { readLogTail } from './log-tail.js';
 export { ensurePostgresBinaries } from './postgres-binaries.js';
 export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
 export { findRepoRoot } from './repo-root.js';
+export { runLocalStack, type StackExtension, type StartedExtension } from './run-local-stack.js';
 export { EVENTS_TOPIC, type RunningStack, type StackOptions, startStack } from './stack.js';
 export {
   readStackFile,

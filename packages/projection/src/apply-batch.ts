@@ -102,7 +102,12 @@ async function applyInTransaction<S extends AggregateState>(
   version: number,
   input: BatchInput,
 ): Promise<BatchOutcome> {
-  const key = { projector: definition.name, version, topic: input.topic, partition: input.partition };
+  const key = {
+    projector: definition.name,
+    version,
+    topic: input.topic,
+    partition: input.partition,
+  };
   await trx
     .insertInto('novamed.projection_checkpoints')
     .values({ ...key, next_offset: '0' })
@@ -138,7 +143,10 @@ async function applyInTransaction<S extends AggregateState>(
   };
   if (first === undefined || last === undefined) return { ...base, nextOffset: checkpoint };
   const floor = input.lowWatermark !== undefined && BigInt(input.lowWatermark) > stored;
-  if (BigInt(first.offset) > stored && !(floor && BigInt(first.offset) <= BigInt(input.lowWatermark!))) {
+  if (
+    BigInt(first.offset) > stored &&
+    !(floor && BigInt(first.offset) <= BigInt(input.lowWatermark!))
+  ) {
     return { ok: false, reason: 'GAP', checkpoint, firstOffset: first.offset };
   }
 
@@ -158,9 +166,11 @@ async function applyInTransaction<S extends AggregateState>(
         continue;
       }
       if (message.value !== null && NUL.test(message.value.toString('utf8'))) {
-        rejected.push(reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
-          'a string contains U+0000, which Postgres text and jsonb cannot store',
-        ]));
+        rejected.push(
+          reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
+            'a string contains U+0000, which Postgres text and jsonb cannot store',
+          ]),
+        );
         continue;
       }
       if (seen.has(decoded.event.event_id)) {

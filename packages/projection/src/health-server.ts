@@ -19,7 +19,9 @@ export interface HealthServerOptions {
  * A tiny HTTP server for a worker process: `GET /healthz` (200 or 503 with a JSON verdict)
  * and `GET /metrics` (Prometheus text format).
  */
-export async function startHealthServer(options: HealthServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startHealthServer(
+  options: HealthServerOptions,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') {

@@ -19,6 +19,11 @@ export {
 export { ProjectorMetrics } from './projector-metrics.js';
 export { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
 export {
+  type ProjectorServiceConfig,
+  ProjectorServiceEnv,
+  readProjectorServiceEnv,
+} from './projector-service-config.js';
+export {
   type ColumnSpec,
   type ColumnType,
   fromColumn,
@@ -27,8 +32,7 @@ export {
   toColumn,
 } from './read-model-table.js';
 export {
-  type ProjectorServiceConfig,
-  ProjectorServiceEnv,
-  readProjectorServiceEnv,
-} from './projector-service-config.js';
-export { type ProjectorService, projectorMain, runProjectorService } from './run-projector-service.js';
+  type ProjectorService,
+  projectorMain,
+  runProjectorService,
+} from './run-projector-service.js';

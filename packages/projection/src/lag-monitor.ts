@@ -33,7 +33,8 @@ export class LagMonitor {
 
   /** Forgets partitions this instance no longer owns (after a rebalance). */
   retain(partitions: readonly number[]): void {
-    for (const p of [...this.#partitions.keys()]) if (!partitions.includes(p)) this.#partitions.delete(p);
+    for (const p of [...this.#partitions.keys()])
+      if (!partitions.includes(p)) this.#partitions.delete(p);
   }
 
   health(): LagHealth {
@@ -50,6 +51,12 @@ export class LagMonitor {
     }
     return stalled.length === 0
       ? { healthy: true }
-      : { healthy: false, reason: 'STALLED', partitions: stalled.sort((a, b) => a - b), lag: Number(lag), stalledForMs };
+      : {
+          healthy: false,
+          reason: 'STALLED',
+          partitions: stalled.sort((a, b) => a - b),
+          lag: Number(lag),
+          stalledForMs,
+        };
   }
 }

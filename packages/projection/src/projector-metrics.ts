@@ -20,13 +20,41 @@ export class ProjectorMetrics {
     const labelNames = ['projector'] as const;
     const counter = <L extends string>(name: string, help: string, labels: readonly L[]) =>
       new Counter<L>({ name, help, labelNames: labels, registers: [registry] });
-    this.applied = counter('projector_events_applied_total', 'Distinct events folded into read-model rows', labelNames);
-    this.duplicates = counter('projector_duplicates_skipped_total', 'Events skipped because their event_id was already applied', labelNames);
-    this.belowCheckpoint = counter('projector_messages_below_checkpoint_total', 'Messages skipped because the stored checkpoint is past them (redelivery after a crash or rebalance)', labelNames);
-    this.ignored = counter('projector_messages_ignored_total', "Other aggregates' events", labelNames);
-    this.unknown = counter('projector_unknown_event_types_total', 'Events of an unknown type for this aggregate, counted and skipped', labelNames);
-    this.errors = counter('projector_errors_total', 'Messages sent to projection_errors and the dead-letter topic', ['projector', 'reason'] as const);
-    this.databaseRetries = counter('projector_database_retries_total', 'Batch transactions retried after a database error', labelNames);
+    this.applied = counter(
+      'projector_events_applied_total',
+      'Distinct events folded into read-model rows',
+      labelNames,
+    );
+    this.duplicates = counter(
+      'projector_duplicates_skipped_total',
+      'Events skipped because their event_id was already applied',
+      labelNames,
+    );
+    this.belowCheckpoint = counter(
+      'projector_messages_below_checkpoint_total',
+      'Messages skipped because the stored checkpoint is past them (redelivery after a crash or rebalance)',
+      labelNames,
+    );
+    this.ignored = counter(
+      'projector_messages_ignored_total',
+      "Other aggregates' events",
+      labelNames,
+    );
+    this.unknown = counter(
+      'projector_unknown_event_types_total',
+      'Events of an unknown type for this aggregate, counted and skipped',
+      labelNames,
+    );
+    this.errors = counter(
+      'projector_errors_total',
+      'Messages sent to projection_errors and the dead-letter topic',
+      ['projector', 'reason'] as const,
+    );
+    this.databaseRetries = counter(
+      'projector_database_retries_total',
+      'Batch transactions retried after a database error',
+      labelNames,
+    );
     this.batchSize = new Histogram({
       name: 'projector_batch_size',
       help: 'Messages per applied batch',

@@ -4,7 +4,10 @@ import { Value } from '@sinclair/typebox/value';
 /** Environment of a projector service, validated at boot. */
 export const ProjectorServiceEnv = Type.Object({
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'comma-separated host:port list' }),
-  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:pass@host:port/db' }),
+  DATABASE_URL: Type.String({
+    pattern: '^postgres(ql)?://',
+    description: 'postgres://user:pass@host:port/db',
+  }),
   EVENTS_TOPIC: Type.String({ minLength: 1, default: 'novamed.events.v1' }),
   DEAD_LETTER_TOPIC: Type.String({ minLength: 1, default: 'novamed.dead-letter.v1' }),
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -43,7 +46,10 @@ export function readProjectorServiceEnv(
     const names = [...new Set(errors.map((e) => e.path.slice(1) || '(root)'))];
     throw new Error(
       `invalid environment: ${names
-        .map((n) => `${n} ${n in raw ? 'is invalid' : 'is required'} (${(ProjectorServiceEnv.properties as Record<string, { description?: string }>)[n]?.description ?? 'see README'})`)
+        .map(
+          (n) =>
+            `${n} ${n in raw ? 'is invalid' : 'is required'} (${(ProjectorServiceEnv.properties as Record<string, { description?: string }>)[n]?.description ?? 'see README'})`,
+        )
         .join('; ')}`,
     );
   }

@@ -40,7 +40,11 @@ export interface ProjectorOptions<S extends AggregateState> {
   /** Partitions applied in parallel (each in its own transaction); default 3. */
   partitionsConcurrently?: number;
   /** Called after each committed batch (tests and progress bars). */
-  onBatch?: (info: { partition: number; outcome: BatchOutcome & { ok: true }; highWatermark: string }) => void;
+  onBatch?: (info: {
+    partition: number;
+    outcome: BatchOutcome & { ok: true };
+    highWatermark: string;
+  }) => void;
 }
 
 /** A running projector. */
@@ -64,7 +68,8 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   const { definition, version, kafka, db } = options;
   const topic = options.topic ?? EVENTS_TOPIC;
   const groupId = options.groupId ?? `novamed-projector-${definition.name}-v${version}`;
-  const deadLetterTopic = options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
+  const deadLetterTopic =
+    options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new ProjectorMetrics();
   const labels = { projector: definition.name };
@@ -98,7 +103,10 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     }
   }
 
-  async function deadLetter(rejected: readonly RejectedMessage[], partition: number): Promise<void> {
+  async function deadLetter(
+    rejected: readonly RejectedMessage[],
+    partition: number,
+  ): Promise<void> {
     if (deadLetterTopic === null || producer === undefined || rejected.length === 0) return;
     await producer.send({
       topic: deadLetterTopic,
@@ -136,8 +144,15 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       } catch (error) {
         attempt++;
         metrics.databaseRetries.inc(labels);
-        lag.observe(batch.partition, BigInt(batch.highWatermark) - BigInt(batch.firstOffset() ?? batch.highWatermark));
-        const delay = backoffDelay(attempt, options.retryInitialMs ?? 100, options.retryMaxMs ?? 10_000);
+        lag.observe(
+          batch.partition,
+          BigInt(batch.highWatermark) - BigInt(batch.firstOffset() ?? batch.highWatermark),
+        );
+        const delay = backoffDelay(
+          attempt,
+          options.retryInitialMs ?? 100,
+          options.retryMaxMs ?? 10_000,
+        );
         logger.warn(
           { ...describeError(error), partition: batch.partition, attempt, retryInMs: delay },
           'batch transaction failed; retrying',
@@ -151,27 +166,48 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       // Kafka is ahead of our checkpoint (e.g. a restored database): go back to it.
       if (!lowWatermarks.has(batch.partition)) await refreshLowWatermarks().catch(() => undefined);
       logger.warn(
-        { partition: batch.partition, checkpoint: outcome.checkpoint, firstOffset: outcome.firstOffset },
+        {
+          partition: batch.partition,
+          checkpoint: outcome.checkpoint,
+          firstOffset: outcome.firstOffset,
+        },
         'batch starts after the stored checkpoint; seeking back to it',
       );
-      consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.checkpoint });
+      consumer?.seek({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: outcome.checkpoint,
+      });
       return;
     }
 
     await deadLetter(outcome.rejected, batch.partition).catch((error) =>
-      logger.error({ ...describeError(error), partition: batch.partition }, 'dead-letter append failed; rows are in projection_errors'),
+      logger.error(
+        { ...describeError(error), partition: batch.partition },
+        'dead-letter append failed; rows are in projection_errors',
+      ),
     );
     payload.resolveOffset(batch.lastOffset());
     await consumer
-      ?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset }])
-      .catch((error) => logger.warn({ ...describeError(error) }, 'offset commit to Kafka failed; the checkpoint in Postgres is authoritative'));
+      ?.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset },
+      ])
+      .catch((error) =>
+        logger.warn(
+          { ...describeError(error) },
+          'offset commit to Kafka failed; the checkpoint in Postgres is authoritative',
+        ),
+      );
 
     const lagNow = BigInt(batch.highWatermark) - BigInt(outcome.nextOffset);
     lag.observe(batch.partition, lagNow < 0n ? 0n : lagNow);
     const partitionLabels = { ...labels, partition: String(batch.partition) };
     metrics.lagOffsets.set(partitionLabels, Number(lagNow < 0n ? 0n : lagNow));
     if (outcome.latestReceivedAt !== null) {
-      metrics.lagSeconds.set(partitionLabels, Math.max(0, (Date.now() - Date.parse(outcome.latestReceivedAt)) / 1000));
+      metrics.lagSeconds.set(
+        partitionLabels,
+        Math.max(0, (Date.now() - Date.parse(outcome.latestReceivedAt)) / 1000),
+      );
     }
     metrics.applied.inc(labels, outcome.applied);
     metrics.duplicates.inc(labels, outcome.duplicates);
@@ -190,7 +226,11 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       if (running) return;
       running = true;
       if (deadLetterTopic !== null) {
-        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+        producer = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+        });
         await producer.connect();
       }
       await refreshLowWatermarks().catch(() => undefined);
@@ -210,16 +250,32 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         checkpoints(partitions)
           .then((stored) => {
             for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
-            logger.info({ groupId, partitions, seeked: stored.size }, 'partitions assigned; resuming from stored checkpoints');
+            logger.info(
+              { groupId, partitions, seeked: stored.size },
+              'partitions assigned; resuming from stored checkpoints',
+            );
           })
-          .catch((error) => logger.warn({ ...describeError(error) }, 'could not read checkpoints on assignment; the batch guard still protects them'));
+          .catch((error) =>
+            logger.warn(
+              { ...describeError(error) },
+              'could not read checkpoints on assignment; the batch guard still protects them',
+            ),
+          );
       });
       c.on(c.events.CRASH, ({ payload }) =>
-        logger.error({ ...describeError(payload.error), restart: payload.restart }, 'consumer crashed'),
+        logger.error(
+          { ...describeError(payload.error), restart: payload.restart },
+          'consumer crashed',
+        ),
       );
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
-      await c.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3, eachBatch });
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
+        eachBatch,
+      });
       logger.info({ groupId, topic, version }, 'projector started');
     },
     async stop() {
@@ -237,8 +293,12 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
 }
 
 /** Every state field must have a column, or a stored row would lose it and break convergence. */
-function assertColumnsCoverState<S extends AggregateState>(definition: ProjectorDefinition<S>): void {
-  const fields = Object.keys(definition.readModel.initial('id', 'clinic')).filter((f) => f !== definition.table.idColumn);
+function assertColumnsCoverState<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+): void {
+  const fields = Object.keys(definition.readModel.initial('id', 'clinic')).filter(
+    (f) => f !== definition.table.idColumn,
+  );
   const columns = new Set(definition.table.columns.map((c) => c.name));
   const missing = fields.filter((f) => !columns.has(f));
   const extra = [...columns].filter((c) => !fields.includes(c));

@@ -17,13 +17,21 @@ export interface ProjectorService {
   stop(): Promise<void>;
 }
 
-async function ensureTopic(kafka: Kafka, topic: string, partitions: number, replicationFactor: number) {
+async function ensureTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+) {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, replicationFactor }],
+        waitForLeaders: true,
+      });
     }
   } finally {
     await admin.disconnect();
@@ -39,7 +47,10 @@ export async function runProjectorService<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   config: ProjectorServiceConfig,
 ): Promise<ProjectorService> {
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: `projector-${definition.name}` } });
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    base: { service: `projector-${definition.name}` },
+  });
   const db: Kysely<Database> = createDb({
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
@@ -67,7 +78,12 @@ export async function runProjectorService<S extends AggregateState>(
         else logger.warn(entry, String(message));
       },
   });
-  await ensureTopic(kafka, config.DEAD_LETTER_TOPIC, config.TOPIC_PARTITIONS, config.TOPIC_REPLICATION_FACTOR);
+  await ensureTopic(
+    kafka,
+    config.DEAD_LETTER_TOPIC,
+    config.TOPIC_PARTITIONS,
+    config.TOPIC_REPLICATION_FACTOR,
+  );
   const projector = createProjector({
     definition,
     version,
@@ -87,7 +103,12 @@ export async function runProjectorService<S extends AggregateState>(
     registry: projector.metrics.registry,
     health: () => {
       const health = projector.health();
-      return { ...health, healthy: health.healthy && health.running, projector: definition.name, version };
+      return {
+        ...health,
+        healthy: health.healthy && health.running,
+        projector: definition.name,
+        version,
+      };
     },
   });
   logger.info({ version, health: server.url }, 'projector service ready');
@@ -137,7 +158,9 @@ export async function projectorMain<S extends AggregateState>(
   try {
     service = await runProjectorService(definition, readConfig());
   } catch (error) {
-    process.stderr.write(`projector-${definition.name} could not start: ${describeError(error).error}\n`);
+    process.stderr.write(
+      `projector-${definition.name} could not start: ${describeError(error).error}\n`,
+    );
     process.exit(1);
   }
   if (stopRequested) await exitAfterStop(service);

@@ -1,16 +1,11 @@
-import { type Database, createDb, migrateToLatest } from '@novamed-stream/db';
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
 import { createTestDatabase } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  activateVersion,
-  applyBatch,
-  ensureVersionTables,
-  stateFromRow,
-} from '../src/index.js';
+import { activateVersion, applyBatch, ensureVersionTables, stateFromRow } from '../src/index.js';
 import { asBatch, orderLifecycles, type RawEvent, rng, shuffle } from './fixtures.js';
 
 const TOPIC = 'novamed.events.v1';
@@ -40,7 +35,9 @@ const apply = (v: number, events: Array<RawEvent | Buffer>, first: number, parti
   applyBatch(db, ordersProjector, v, { topic: TOPIC, partition, messages: asBatch(events, first) });
 
 async function rows(schema: string) {
-  const result = await sql<Record<string, unknown>>`select * from ${sql.table(`${schema}.orders`)} order by order_id`.execute(db);
+  const result = await sql<
+    Record<string, unknown>
+  >`select * from ${sql.table(`${schema}.orders`)} order by order_id`.execute(db);
   return result.rows;
 }
 
@@ -52,7 +49,9 @@ function expectedStates(events: RawEvent[]) {
     const id = String(raw.data['order_id']);
     byOrder.set(id, [...(byOrder.get(id) ?? []), decoded.event]);
   }
-  return [...byOrder.keys()].sort().map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
+  return [...byOrder.keys()]
+    .sort()
+    .map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
 }
 
 describe('applyBatch against a real Postgres', () => {
@@ -75,7 +74,9 @@ describe('applyBatch against a real Postgres', () => {
     for (const e of events) expect(counts[String(e.data['order_id'])]).toBeGreaterThan(0);
     const total = stored.reduce((n, r) => n + Number(r['events_applied']), 0);
     expect(total).toBe(events.length);
-    const history = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.order_events`)}`.execute(db);
+    const history = await sql<{
+      n: string;
+    }>`select count(*) as n from ${sql.table(`${schema}.order_events`)}`.execute(db);
     expect(Number(history.rows[0]?.n)).toBe(events.length);
   });
 
@@ -112,7 +113,11 @@ describe('applyBatch against a real Postgres', () => {
       messages: asBatch(events, 500),
       lowWatermark: '500',
     });
-    expect(outcome).toMatchObject({ ok: true, applied: events.length, nextOffset: String(500 + events.length) });
+    expect(outcome).toMatchObject({
+      ok: true,
+      applied: events.length,
+      nextOffset: String(500 + events.length),
+    });
   });
 
   it('refuses a batch that starts after the checkpoint (a gap)', async () => {
@@ -138,8 +143,17 @@ describe('applyBatch against a real Postgres', () => {
       data: { order_id: 'ord_bad_x', carrier: 'UPS' },
     };
     const unknown: RawEvent = { ...invalid, event_id: 'evt_unknown', event_type: 'order:returned' };
-    const refill: RawEvent = { ...invalid, event_id: 'evt_refill', event_type: 'refill:requested', data: { refill_id: 'r1' } };
-    const outcome = await apply(v, [good1!, invalid, Buffer.from('{not json'), unknown, refill, good2!], 0);
+    const refill: RawEvent = {
+      ...invalid,
+      event_id: 'evt_refill',
+      event_type: 'refill:requested',
+      data: { refill_id: 'r1' },
+    };
+    const outcome = await apply(
+      v,
+      [good1!, invalid, Buffer.from('{not json'), unknown, refill, good2!],
+      0,
+    );
     expect(outcome).toMatchObject({ ok: true, applied: 2, unknown: 1, ignored: 1 });
     const errors = await db
       .selectFrom('novamed.projection_errors')
@@ -175,14 +189,24 @@ describe('applyBatch against a real Postgres', () => {
     await activateVersion(db, ordersProjector, v);
     await db.connection().execute(async (conn) => {
       await sql`set role analytics_reader`.execute(conn);
-      const orders = await sql<{ n: string }>`select count(*) as n from analytics.orders`.execute(conn);
+      const orders = await sql<{ n: string }>`select count(*) as n from analytics.orders`.execute(
+        conn,
+      );
       expect(Number(orders.rows[0]?.n)).toBe(2);
       const funnel = await sql`select * from analytics.order_funnel_daily`.execute(conn);
       expect(funnel.rows.length).toBeGreaterThan(0);
-      await expect(sql`select * from ${sql.table(`orders_v${v}.orders`)}`.execute(conn)).rejects.toThrow(/permission denied/);
-      await expect(sql`select * from novamed.projection_checkpoints`.execute(conn)).rejects.toThrow(/permission denied/);
-      await expect(sql`delete from analytics.orders`.execute(conn)).rejects.toThrow(/permission denied/);
-      await expect(sql`create table analytics.x (a int)`.execute(conn)).rejects.toThrow(/permission denied/);
+      await expect(
+        sql`select * from ${sql.table(`orders_v${v}.orders`)}`.execute(conn),
+      ).rejects.toThrow(/permission denied/);
+      await expect(sql`select * from novamed.projection_checkpoints`.execute(conn)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(sql`delete from analytics.orders`.execute(conn)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(sql`create table analytics.x (a int)`.execute(conn)).rejects.toThrow(
+        /permission denied/,
+      );
       await sql`reset role`.execute(conn);
     });
   });
@@ -193,11 +217,20 @@ describe('applyBatch against a real Postgres', () => {
     await activateVersion(db, ordersProjector, a);
     const { version: b } = await freshVersion();
     await apply(b, orderLifecycles('swap_b', 5, 1), 0);
-    const count = async () => Number((await sql<{ n: string }>`select count(*) as n from analytics.orders`.execute(db)).rows[0]?.n);
+    const count = async () =>
+      Number(
+        (await sql<{ n: string }>`select count(*) as n from analytics.orders`.execute(db)).rows[0]
+          ?.n,
+      );
     expect(await count()).toBe(3);
     await activateVersion(db, ordersProjector, b);
     expect(await count()).toBe(5);
-    const versions = await db.selectFrom('novamed.projection_versions').select(['version', 'status']).where('version', 'in', [a, b]).orderBy('version').execute();
+    const versions = await db
+      .selectFrom('novamed.projection_versions')
+      .select(['version', 'status'])
+      .where('version', 'in', [a, b])
+      .orderBy('version')
+      .execute();
     expect(versions).toEqual([
       { version: a, status: 'retired' },
       { version: b, status: 'live' },

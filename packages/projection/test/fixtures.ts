@@ -47,7 +47,12 @@ export function orderLifecycles(runId: string, count: number, seed = 1): RawEven
           tracking_number: `1Z${i}`,
           carrier: random() < 0.5 ? 'UPS' : 'FedEx',
           estimated_delivery: '2025-01-18',
-          shipping_address: { line1: `${i} Main Street`, city: 'San Francisco', state: 'CA', zip: '94102' },
+          shipping_address: {
+            line1: `${i} Main Street`,
+            city: 'San Francisco',
+            state: 'CA',
+            zip: '94102',
+          },
         });
       }
       if (type === 'order:cancelled') data['reason'] = 'patient request';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Database, createDb } from '@novamed-stream/db';
+import { createDb, type Database } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
@@ -80,10 +80,17 @@ beforeAll(async () => {
   database = await createTestDatabase('crash');
   db = createDb({ connectionString: database.url });
   topic = await createTestTopic({ prefix: 'proj-crash', partitions: 3 });
-  const producer = testKafka('crash-producer').producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = testKafka('crash-producer').producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   for (let i = 0; i < events.length; i += 1000) {
-    await producer.send({ topic, acks: -1, messages: events.slice(i, i + 1000).map(toKafkaMessage) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: events.slice(i, i + 1000).map(toKafkaMessage),
+    });
   }
   await producer.disconnect();
 });
@@ -105,16 +112,25 @@ describe('a projector SIGKILLed mid-stream', () => {
       killedAt.push(await applied());
     }
     // Each kill landed mid-stream, or the test would prove nothing.
-    expect(killedAt.every((n) => n > 0 && n < total), `killed at ${killedAt}`).toBe(true);
+    expect(
+      killedAt.every((n) => n > 0 && n < total),
+      `killed at ${killedAt}`,
+    ).toBe(true);
     const port = await freePort();
     const last = startService(port);
     await until(async () => (await applied()) === total);
-    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true);
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true,
+    );
     last.kill('SIGTERM');
     const code = await new Promise((r) => last.once('exit', r));
     expect(code, stderr.slice(-2000)).toBe(0);
 
-    const rows = (await sql<Record<string, unknown>>`select * from orders_v1.orders order by order_id`.execute(db)).rows;
+    const rows = (
+      await sql<Record<string, unknown>>`select * from orders_v1.orders order by order_id`.execute(
+        db,
+      )
+    ).rows;
     const byOrder = new Map<string, NovaMedEvent[]>();
     for (const raw of events) {
       const decoded = decodeEvent(Buffer.from(JSON.stringify(raw)));
@@ -122,10 +138,14 @@ describe('a projector SIGKILLed mid-stream', () => {
       const id = String(raw.data['order_id']);
       byOrder.set(id, [...(byOrder.get(id) ?? []), decoded.event]);
     }
-    const clean = [...byOrder.keys()].sort().map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
+    const clean = [...byOrder.keys()]
+      .sort()
+      .map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
     expect(rows.map((r) => stateFromRow(ordersProjector, r))).toEqual(clean);
     expect(rows.reduce((n, r) => n + Number(r['events_applied']), 0)).toBe(total);
-    const history = await sql<{ n: string }>`select count(*) as n from orders_v1.order_events`.execute(db);
+    const history = await sql<{
+      n: string;
+    }>`select count(*) as n from orders_v1.order_events`.execute(db);
     expect(Number(history.rows[0]?.n)).toBe(total);
   });
 });

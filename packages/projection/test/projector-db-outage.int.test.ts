@@ -1,4 +1,4 @@
-import { type Database, createDb, migrateToLatest } from '@novamed-stream/db';
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { PostgresServer } from '@novamed-stream/devstack';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { createTestTopic, startDedicatedPostgres, testKafka } from '@novamed-stream/testkit';
@@ -32,7 +32,11 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000) {
 
 const appliedEvents = async () =>
   Number(
-    (await sql<{ n: string }>`select coalesce(sum(events_applied), 0) as n from orders_v1.orders`.execute(db)).rows[0]?.n,
+    (
+      await sql<{
+        n: string;
+      }>`select coalesce(sum(events_applied), 0) as n from orders_v1.orders`.execute(db)
+    ).rows[0]?.n,
   );
 
 describe('Postgres killed under a running projector', () => {
@@ -64,7 +68,11 @@ describe('Postgres killed under a running projector', () => {
       // Events keep arriving while the database is down.
       await producer.send({ topic, acks: -1, messages: events.slice(half).map(toKafkaMessage) });
       await new Promise((r) => setTimeout(r, 2500));
-      expect(projector.health()).toMatchObject({ healthy: false, reason: 'STALLED', running: true });
+      expect(projector.health()).toMatchObject({
+        healthy: false,
+        reason: 'STALLED',
+        running: true,
+      });
       await postgres.start();
       await until(async () => (await appliedEvents()) === events.length);
       expect(projector.health()).toMatchObject({ healthy: true });
@@ -72,9 +80,13 @@ describe('Postgres killed under a running projector', () => {
       await producer.disconnect();
       await projector.stop();
     }
-    const retries = await projector.metrics.registry.getSingleMetricAsString('projector_database_retries_total');
+    const retries = await projector.metrics.registry.getSingleMetricAsString(
+      'projector_database_retries_total',
+    );
     expect(Number(/} (\d+)/.exec(retries)?.[1] ?? 0)).toBeGreaterThan(0);
-    const history = await sql<{ n: string }>`select count(*) as n from orders_v1.order_events`.execute(db);
+    const history = await sql<{
+      n: string;
+    }>`select count(*) as n from orders_v1.order_events`.execute(db);
     expect(Number(history.rows[0]?.n)).toBe(events.length);
   });
 });

@@ -1,4 +1,4 @@
-import { type Database, createDb, migrateToLatest } from '@novamed-stream/db';
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
@@ -37,7 +37,11 @@ async function produce(topic: string, events: Array<RawEvent | Buffer>) {
   await producer.connect();
   try {
     for (let i = 0; i < events.length; i += 500) {
-      await producer.send({ topic, acks: -1, messages: events.slice(i, i + 500).map(toKafkaMessage) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: events.slice(i, i + 500).map(toKafkaMessage),
+      });
     }
   } finally {
     await producer.disconnect();
@@ -79,11 +83,15 @@ function expected(events: RawEvent[]) {
       byOrder.set(id, [...(byOrder.get(id) ?? []), decoded.event]);
     }
   }
-  return [...byOrder.keys()].sort().map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
+  return [...byOrder.keys()]
+    .sort()
+    .map((id) => project(ordersProjector.readModel, byOrder.get(id) ?? []));
 }
 
 async function stored(v: number) {
-  const result = await sql<Record<string, unknown>>`select * from ${sql.table(`orders_v${v}.orders`)} order by order_id`.execute(db);
+  const result = await sql<
+    Record<string, unknown>
+  >`select * from ${sql.table(`orders_v${v}.orders`)} order by order_id`.execute(db);
   return result.rows;
 }
 
@@ -98,7 +106,15 @@ describe('projector on a real broker and Postgres', () => {
     // Redeliveries of the same event_id land on other offsets (same key, same partition).
     const delivered = shuffle([...events, ...events.filter(() => random() < 0.25)], random);
     await produce(topic, delivered);
-    const projector = createProjector({ definition: ordersProjector, version: v, kafka, db, topic, deadLetterTopic: null, groupId: `g-${topic}` });
+    const projector = createProjector({
+      definition: ordersProjector,
+      version: v,
+      kafka,
+      db,
+      topic,
+      deadLetterTopic: null,
+      groupId: `g-${topic}`,
+    });
     await projector.start();
     try {
       await caughtUp(topic, v);
@@ -108,9 +124,11 @@ describe('projector on a real broker and Postgres', () => {
     const rows = await stored(v);
     expect(rows.map((r) => stateFromRow(ordersProjector, r))).toEqual(expected(events));
     expect(rows.reduce((n, r) => n + Number(r['events_applied']), 0)).toBe(events.length);
-    expect(await projector.metrics.registry.getSingleMetricAsString('projector_duplicates_skipped_total')).toMatch(
-      new RegExp(`projector="orders"} ${delivered.length - events.length}\\b`),
-    );
+    expect(
+      await projector.metrics.registry.getSingleMetricAsString(
+        'projector_duplicates_skipped_total',
+      ),
+    ).toMatch(new RegExp(`projector="orders"} ${delivered.length - events.length}\\b`));
     // Offsets are committed to Kafka too, so lag tools see the group caught up.
     const admin = kafka.admin();
     await admin.connect();
@@ -127,7 +145,16 @@ describe('projector on a real broker and Postgres', () => {
     await ensureVersionTables(db, ordersProjector, v);
     const events = orderLifecycles(`two${v}`, 600, 13);
     const groupId = `g-${topic}`;
-    const make = () => createProjector({ definition: ordersProjector, version: v, kafka, db, topic, deadLetterTopic: null, groupId });
+    const make = () =>
+      createProjector({
+        definition: ordersProjector,
+        version: v,
+        kafka,
+        db,
+        topic,
+        deadLetterTopic: null,
+        groupId,
+      });
     const instances: Projector[] = [make()];
     await instances[0]?.start();
     const producing = (async () => {
@@ -159,18 +186,38 @@ describe('projector on a real broker and Postgres', () => {
     const deadLetterTopic = await createTestTopic({ prefix: 'proj-dlq-dead', partitions: 1 });
     await ensureVersionTables(db, ordersProjector, v);
     const [created, processing] = orderLifecycles(`dlq${v}`, 1, 1);
-    const invalid: RawEvent = { ...created!, event_id: `evt_invalid_${v}`, event_type: 'order:shipped' };
+    const invalid: RawEvent = {
+      ...created!,
+      event_id: `evt_invalid_${v}`,
+      event_type: 'order:shipped',
+    };
     await produce(topic, [created!, invalid, processing!]);
-    const projector = createProjector({ definition: ordersProjector, version: v, kafka, db, topic, deadLetterTopic, groupId: `g-${topic}` });
+    const projector = createProjector({
+      definition: ordersProjector,
+      version: v,
+      kafka,
+      db,
+      topic,
+      deadLetterTopic,
+      groupId: `g-${topic}`,
+    });
     await projector.start();
     try {
       await caughtUp(topic, v);
     } finally {
       await projector.stop();
     }
-    const errors = await db.selectFrom('novamed.projection_errors').selectAll().where('version', '=', v).execute();
+    const errors = await db
+      .selectFrom('novamed.projection_errors')
+      .selectAll()
+      .where('version', '=', v)
+      .execute();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ event_id: `evt_invalid_${v}`, reason: 'INVALID_DATA', offset: '1' });
+    expect(errors[0]).toMatchObject({
+      event_id: `evt_invalid_${v}`,
+      reason: 'INVALID_DATA',
+      offset: '1',
+    });
     const [row] = await stored(v);
     expect(row).toMatchObject({ status: 'processing', events_applied: 2 });
 
@@ -180,7 +227,10 @@ describe('projector on a real broker and Postgres', () => {
     const dead = await new Promise<{ value: string; reason: string }>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) =>
-          resolve({ value: String(message.value), reason: String(message.headers?.['novamed-error-reason']) }),
+          resolve({
+            value: String(message.value),
+            reason: String(message.headers?.['novamed-error-reason']),
+          }),
       });
     });
     await consumer.disconnect();

@@ -21,8 +21,15 @@ describe('readProjectorServiceEnv', () => {
   const base = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://u:p@h:5432/d' };
 
   it('applies defaults and converts numbers', () => {
-    const config = readProjectorServiceEnv({ ...base, STALL_AFTER_MS: '5000' }, { HEALTH_PORT: 9101 });
-    expect(config).toMatchObject({ HEALTH_PORT: 9101, STALL_AFTER_MS: 5000, EVENTS_TOPIC: 'novamed.events.v1' });
+    const config = readProjectorServiceEnv(
+      { ...base, STALL_AFTER_MS: '5000' },
+      { HEALTH_PORT: 9101 },
+    );
+    expect(config).toMatchObject({
+      HEALTH_PORT: 9101,
+      STALL_AFTER_MS: 5000,
+      EVENTS_TOPIC: 'novamed.events.v1',
+    });
   });
 
   it('names a missing or bad variable without echoing its value', () => {
@@ -31,7 +38,10 @@ describe('readProjectorServiceEnv', () => {
     );
     let message = '';
     try {
-      readProjectorServiceEnv({ ...base, DATABASE_URL: 'mysql://secret@x', HEALTH_PORT: 'x' }, { HEALTH_PORT: 1 });
+      readProjectorServiceEnv(
+        { ...base, DATABASE_URL: 'mysql://secret@x', HEALTH_PORT: 'x' },
+        { HEALTH_PORT: 1 },
+      );
     } catch (error) {
       message = (error as Error).message;
     }

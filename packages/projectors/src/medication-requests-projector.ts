@@ -39,7 +39,8 @@ export const medicationRequestsProjector: ProjectorDefinition<MedicationRequestS
     },
     {
       name: 'medication_request_funnel_daily',
-      comment: 'Per clinic and UTC day of first event: requests created, approved, filled, cancelled.',
+      comment:
+        'Per clinic and UTC day of first event: requests created, approved, filled, cancelled.',
       select: (s) => `
         select clinic_id,
                (coalesce(created_at, first_event_at) at time zone 'UTC')::date as day,

@@ -16,7 +16,11 @@ export const ordersProjector: ProjectorDefinition<OrderState> = {
       { name: 'medication_request_id', type: 'text' },
       { name: 'tracking_number', type: 'text' },
       { name: 'carrier', type: 'text' },
-      { name: 'estimated_delivery', type: 'text', comment: 'as sent (YYYY-MM-DD); cast with ::date' },
+      {
+        name: 'estimated_delivery',
+        type: 'text',
+        comment: 'as sent (YYYY-MM-DD); cast with ::date',
+      },
       { name: 'shipping_address', type: 'jsonb', comment: 'PHI: line1, line2, city, state, zip' },
       { name: 'cancel_reason', type: 'text' },
       { name: 'created_at', type: 'timestamptz' },

@@ -4,7 +4,9 @@ import { PROJECTORS } from '../src/index.js';
 describe.each(Object.values(PROJECTORS))('$name projector definition', (definition) => {
   it('has a column for every state field and no other', () => {
     const state = definition.readModel.initial('id-1', 'clinic-1');
-    const fields = Object.keys(state).filter((f) => f !== definition.table.idColumn).sort();
+    const fields = Object.keys(state)
+      .filter((f) => f !== definition.table.idColumn)
+      .sort();
     const columns = definition.table.columns.map((c) => c.name).sort();
     expect(columns).toEqual(fields);
     expect(state).toHaveProperty(definition.table.idColumn, 'id-1');

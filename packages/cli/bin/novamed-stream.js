@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Runs the built CLI when it exists (dist/), else the TypeScript sources through tsx, with the
+// `source` export condition so workspace packages resolve to their src/ too.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const args = existsSync(built)
+  ? [built, ...process.argv.slice(2)]
+  : [
+      '--import',
+      import.meta.resolve('tsx'),
+      '--conditions=source',
+      source,
+      ...process.argv.slice(2),
+    ];
+const child = spawn(process.execPath, args, { stdio: 'inherit' });
+// The terminal sends Ctrl-C to the whole process group; relay what is sent to us alone.
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+process.on('SIGINT', () => {});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DevstackError, readLogTail } from '@novamed-stream/devstack';
+
+/** How to run one of the system's services as a child process. */
+export interface ServiceSpec {
+  /** Display name, e.g. `ingress`. */
+  name: string;
+  /** Entry file relative to the repo root, e.g. `services/ingress/src/main.ts`. */
+  entry: string;
+  env: Record<string, string>;
+  /** Polled until it answers 200: the service is ready. */
+  readyUrl: string;
+  /** stdout and stderr go here (JSON log lines). */
+  logFile: string;
+  /** How long to wait for `readyUrl`; default 60 s. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * A service run as a child process of `up`: one node process (tsx as a loader, so signals reach
+ * the service itself), logs to a file, ready when its health URL answers 200, stopped with
+ * SIGTERM (then SIGKILL after a grace period).
+ */
+export class ServiceProcess {
+  #child: ChildProcess | undefined;
+  #log: WriteStream | undefined;
+  #exited = false;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    private readonly repoRoot: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** False once the process has exited. */
+  get running(): boolean {
+    return this.#child !== undefined && !this.#exited;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(dirname(this.spec.logFile), { recursive: true });
+    this.#log = createWriteStream(this.spec.logFile, { flags: 'a' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        '--conditions=source',
+        join(this.repoRoot, this.spec.entry),
+      ],
+      {
+        cwd: this.repoRoot,
+        env: { ...process.env, ...this.spec.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: the terminal's Ctrl-C reaches `up`, which stops services in order.
+        detached: true,
+      },
+    );
+    this.#child = child;
+    child.stdout?.pipe(this.#log, { end: false });
+    child.stderr?.pipe(this.#log, { end: false });
+    child.once('exit', () => {
+      this.#exited = true;
+    });
+    const deadline = Date.now() + (this.spec.readyTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      if (this.#exited) break;
+      const response = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(1000) }).catch(
+        () => undefined,
+      );
+      if (response?.ok) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const reason = this.#exited
+      ? 'exited while starting'
+      : `was not ready at ${this.spec.readyUrl} in time`;
+    await this.kill();
+    throw new DevstackError(
+      `${this.spec.name} ${reason}. Last lines of ${this.spec.logFile}:\n${await readLogTail(this.spec.logFile)}`,
+      { hint: `Read the log above; check the ports and variables in README.md.` },
+    );
+  }
+
+  /** SIGTERM, wait up to `graceMs` for a clean exit, then SIGKILL. */
+  async stop(graceMs = 15_000): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#exited) return this.#closeLog();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+    await this.#closeLog();
+  }
+
+  /** SIGKILL and wait for the exit. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child && !this.#exited) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await this.#closeLog();
+  }
+
+  #closeLog(): Promise<void> {
+    const log = this.#log;
+    this.#log = undefined;
+    return new Promise((resolve) => (log ? log.end(() => resolve()) : resolve()));
+  }
+}
