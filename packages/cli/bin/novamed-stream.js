@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Runs the built CLI when it exists (dist/), else the TypeScript sources through tsx, with the
-// `source` export condition so workspace packages resolve to their src/ too.
+// Runs the TypeScript sources through tsx (with the `source` export condition, so workspace
+// packages resolve to their src/ too); a deployment without sources runs the built dist/.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const built = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const args = existsSync(built)
+const args = !existsSync(source)
   ? [built, ...process.argv.slice(2)]
   : [
       '--import',
