@@ -21,6 +21,10 @@ export interface UpOptions {
   webhookKeys: string[];
   topicPartitions: number;
   logDir: string;
+  /** The NovaMed sandbox's port, its partner API key, and the demo stream's events/s (0: none). */
+  sandboxPort: number;
+  sandboxApiKey: string;
+  streamRate: number;
 }
 
 const PROJECTORS = [
@@ -32,6 +36,17 @@ const PROJECTORS = [
   },
   { name: 'projector-refills', key: 'refills', env: 'REFILLS_HEALTH_PORT' },
 ] as const;
+
+function streamRate(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 10_000) {
+    throw new DevstackError('SANDBOX_STREAM_RATE must be a number of events/s from 0 to 10000.', {
+      hint: 'Fix or unset it (0 turns the demo stream off).',
+    });
+  }
+  return value;
+}
 
 /** Reads `up`'s variables; a bad value names the variable. */
 export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOptions {
@@ -60,6 +75,9 @@ export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOption
     webhookKeys: keys.length > 0 ? keys : [`dev_${randomBytes(24).toString('hex')}`],
     topicPartitions: Number(env['TOPIC_PARTITIONS'] ?? 6) || 6,
     logDir: join(dataDir, 'logs'),
+    sandboxPort: port('SANDBOX_PORT', 8090),
+    sandboxApiKey: env['SANDBOX_API_KEY'] || `sandbox_${randomBytes(24).toString('hex')}`,
+    streamRate: streamRate(env['SANDBOX_STREAM_RATE']),
   };
 }
 
@@ -73,6 +91,7 @@ export function systemExtension(options: UpOptions): StackExtension {
     async start(stack: RunningStack) {
       const root = findRepoRoot();
       await assertPortFree(options.ingressPort, 'the ingress', 'INGRESS_PORT');
+      await assertPortFree(options.sandboxPort, 'the NovaMed sandbox', 'SANDBOX_PORT');
       for (const p of PROJECTORS)
         await assertPortFree(options.projectorPorts[p.key], p.name, p.env);
 
@@ -136,7 +155,35 @@ export function systemExtension(options: UpOptions): StackExtension {
         throw error;
       }
 
+      // The sandbox starts last, so the ingress is ready for its first delivery.
       const ingressUrl = `http://127.0.0.1:${options.ingressPort}`;
+      const sandboxUrl = `http://127.0.0.1:${options.sandboxPort}`;
+      const sandbox = new ServiceProcess(
+        {
+          name: 'novamed-sandbox',
+          entry: 'services/novamed-sandbox/src/main.ts',
+          env: {
+            PORT: String(options.sandboxPort),
+            HOST: '127.0.0.1',
+            SANDBOX_API_KEY: options.sandboxApiKey,
+            SANDBOX_WEBHOOK_SECRET: options.webhookKeys[0] ?? '',
+            REGISTER_WEBHOOK_URL: `${ingressUrl}/webhooks/novamed`,
+            STREAM_RATE: String(options.streamRate),
+            STREAM_DUPLICATE_RATE: '0.02',
+            STREAM_OUT_OF_ORDER_RATE: '0.02',
+          },
+          readyUrl: `${sandboxUrl}/healthz`,
+          logFile: join(options.logDir, 'novamed-sandbox.log'),
+        },
+        root,
+      );
+      try {
+        await sandbox.start();
+      } catch (error) {
+        await Promise.all(services.map((s) => s.stop(5000)));
+        throw error;
+      }
+      const all = [sandbox, ...services];
       const psql = `psql '${stack.databaseUrl}'`;
       return {
         rows: [
@@ -151,6 +198,10 @@ export function systemExtension(options: UpOptions): StackExtension {
                 string,
               ],
           ),
+          [
+            'novamed sandbox',
+            `${sandboxUrl}  (registration ${sandboxUrl}/api/external/webhook, status ${sandboxUrl}/sandbox/status)`,
+          ],
           ['service logs', options.logDir],
         ],
         stackFields: {
@@ -160,10 +211,17 @@ export function systemExtension(options: UpOptions): StackExtension {
           projectorUrls: Object.fromEntries(
             PROJECTORS.map((p) => [p.key, `http://127.0.0.1:${options.projectorPorts[p.key]}`]),
           ),
-          serviceLogs: Object.fromEntries(specs.map((s) => [s.name, s.logFile])),
+          sandboxUrl,
+          sandboxApiKey: options.sandboxApiKey,
+          serviceLogs: Object.fromEntries(all.map((s) => [s.spec.name, s.spec.logFile])),
         },
-        pids: Object.fromEntries(services.map((s) => [s.spec.name, s.pid ?? 0])),
+        pids: Object.fromEntries(all.map((s) => [s.spec.name, s.pid ?? 0])),
         notes: [
+          `The NovaMed sandbox registered the ingress for the guide's clinic and sends ~${options.streamRate} event/s`,
+          '(SANDBOX_STREAM_RATE), with some duplicates and out-of-order deliveries. Watch rows appear:',
+          `  ${psql} -c 'select order_id, status, carrier, last_event_at from analytics.orders order by last_event_at desc limit 10'`,
+          `  deliveries: curl -s -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').sandboxApiKey")" ${sandboxUrl}/sandbox/deliveries/summary`,
+          '',
           'Send the guide sample (the webhook key is in .novamed-stream/stack.json, field webhookKey):',
           `  curl -s -X POST ${ingressUrl}/webhooks/novamed -H 'content-type: application/json' \\`,
           `    -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').webhookKey")" \\`,
@@ -171,12 +229,14 @@ export function systemExtension(options: UpOptions): StackExtension {
           'Then look at the read model:',
           `  ${psql} -c 'select order_id, status, carrier, shipped_at from analytics.orders'`,
         ],
-        dead: () => services.find((s) => !s.running)?.spec.name,
+        dead: () => all.find((s) => !s.running)?.spec.name,
         kill: async () => {
-          await Promise.all(services.map((s) => s.kill()));
+          await Promise.all(all.map((s) => s.kill()));
         },
         stop: async () => {
-          // Ingress first (it drains in-flight webhooks into Kafka), then the projectors.
+          // Sandbox first (stop sending), then the ingress (it drains in-flight webhooks into
+          // Kafka), then the projectors.
+          await sandbox.stop();
           await services[0]?.stop();
           await Promise.all(services.slice(1).map((s) => s.stop()));
         },
