@@ -1,0 +1,113 @@
+import { guideSample, HEADERS, routingKey } from '@novamed-stream/events';
+import { buildApp, createKafkaClient, createLogger } from '@novamed-stream/ingress';
+import Fastify from 'fastify';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+
+/**
+ * One benchmark target, run as its own process by run.ts so the load generator does not share
+ * its event loop: `bare` (Fastify parses the body and answers 200), `naive` (one awaited
+ * kafkajs send per request) or `ingress` (buildApp). Reports its URL over IPC.
+ */
+type Variant = 'bare' | 'naive' | 'ingress';
+
+const variant = process.argv[2] as Variant;
+// Set by run.ts for this child process.
+const env: Record<string, string | undefined> = process.env;
+const brokers = (env['BENCH_KAFKA_BROKERS'] ?? '').split(',');
+const topic = env['BENCH_TOPIC'] ?? 'bench.events';
+const quarantineTopic = env['BENCH_QUARANTINE_TOPIC'] ?? 'bench.quarantine';
+const apiKey = env['BENCH_API_KEY'] ?? '';
+const path = '/webhooks/novamed';
+// Validates the fixture at start-up: every variant answers with the same body shape.
+JSON.parse(guideSample('orderShipped').toString('utf8'));
+
+/** Answered requests, counted by an onResponse hook on each target. */
+const counter = { answered: 0 };
+const countAnswer = (_request: unknown, _reply: unknown, done: () => void) => {
+  counter.answered += 1;
+  done();
+};
+
+async function bare() {
+  const app = Fastify({ logger: false });
+  app.addHook('onResponse', countAnswer);
+  app.post(path, async (request) => {
+    const body = request.body as { event_id: string };
+    return { received: true, event_id: body.event_id };
+  });
+  return app;
+}
+
+async function naive() {
+  const kafka = new Kafka({ clientId: 'bench-naive', brokers, logLevel: logLevel.WARN });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const app = Fastify({ logger: false });
+  app.addHook('onResponse', countAnswer);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+  app.post(path, async (request) => {
+    const raw = request.body as Buffer;
+    const envelope = JSON.parse(raw.toString('utf8'));
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        {
+          key: routingKey(envelope),
+          value: raw,
+          headers: {
+            [HEADERS.eventId]: envelope.event_id,
+            [HEADERS.eventType]: envelope.event_type,
+          },
+        },
+      ],
+    });
+    return { received: true, event_id: envelope.event_id };
+  });
+  app.addHook('onClose', async () => producer.disconnect());
+  return app;
+}
+
+async function ingress() {
+  const logger = createLogger({ level: env['LOG_LEVEL'] ?? 'info' });
+  const kafka = createKafkaClient({ brokers, logger, requestTimeoutMs: 3000 });
+  const app = await buildApp({
+    apiKeys: [apiKey],
+    kafka,
+    topics: { events: topic, quarantine: quarantineTopic },
+    logger,
+    ...(env['LINGER_MS'] ? { limits: { lingerMs: Number(env['LINGER_MS']) } } : {}),
+  });
+  app.addHook('onResponse', countAnswer);
+  return app;
+}
+
+const app =
+  variant === 'bare' ? await bare() : variant === 'naive' ? await naive() : await ingress();
+// CPU time per answered request between a `reset` and a `report` message from run.ts.
+let cpuStart = process.cpuUsage();
+process.on('message', (message) => {
+  if (message === 'reset') {
+    counter.answered = 0;
+    cpuStart = process.cpuUsage();
+  } else if (message === 'report') {
+    const cpu = process.cpuUsage(cpuStart);
+    process.send?.({ cpuMicros: cpu.user + cpu.system, answered: counter.answered });
+  }
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+const address = app.server.address();
+if (address === null || typeof address === 'string') throw new Error('no address');
+const url = `http://127.0.0.1:${address.port}`;
+if (process.send) process.send({ url });
+else process.stderr.write(`LISTENING ${url}\n`);
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

@@ -1,0 +1,255 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyServerOptions, LogController } from 'fastify';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { registerApiDocs } from './api-docs.js';
+import { createApiKeyVerifier } from './api-key-verifier.js';
+import type { BatchProducer } from './batch-producer.js';
+import {
+  DEFAULT_HTTP_TIMEOUTS,
+  DEFAULT_LIMITS,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  DEFAULT_TOPICS,
+  DEFAULT_WEBHOOK_PATH,
+  type HttpTimeouts,
+  type IngressLimits,
+  type TopicsConfig,
+} from './config.js';
+import { ensureTopics, type TopicAdmin, type TopicCheck } from './ensure-topics.js';
+import { codeForError, ERRORS, replyWithError } from './errors.js';
+import { EventAppender } from './event-appender.js';
+import { healthRoutes } from './health-routes.js';
+import { IngressMetrics } from './ingress-metrics.js';
+import { createIdempotentProducer } from './kafka-client.js';
+import { createLogger, type LoggerOptions } from './logger.js';
+import { metricsRoute } from './metrics-route.js';
+import { ProducerSession } from './producer-session.js';
+import { webhookRoute } from './webhook-route.js';
+
+/** The producer side the app drives: a {@link ProducerSession}, or a fake in tests. */
+export interface IngressProducer extends BatchProducer {
+  /** Connects (or starts reconnecting in the background); never throws. */
+  connect(): Promise<unknown>;
+  close(): Promise<void>;
+  /** True while appends can be acknowledged (for `/readyz`). */
+  isReady(): boolean;
+}
+
+/** A topic admin the app connects for {@link IngressControls.ensureTopics} only. */
+export interface IngressAdmin extends TopicAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** Options of {@link buildApp}. Everything but `apiKeys` and a Kafka side has a default. */
+export interface BuildAppOptions {
+  /** Accepted `x-api-key` values (several during a rotation). */
+  apiKeys: readonly string[];
+  /** A kafkajs client: the app makes its idempotent producer session and admin from it. */
+  kafka?: Kafka;
+  /** Narrow producer, used instead of one made from `kafka`. */
+  producer?: IngressProducer;
+  /** Narrow admin, used instead of one made from `kafka`. */
+  admin?: IngressAdmin;
+  topics?: Partial<TopicsConfig>;
+  webhookPath?: string;
+  limits?: Partial<IngressLimits>;
+  http?: Partial<HttpTimeouts>;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** A pino logger, or the level and destination of a new one (tests capture a stream). */
+  logger?: Logger | LoggerOptions;
+  retryAfterSeconds?: number;
+  /** Collect prom-client's process metrics too. Default true. */
+  processMetrics?: boolean;
+  /** Pause between reconnect attempts of a broken producer, in ms. Default 1000. */
+  reconnectIntervalMs?: number;
+}
+
+/** What the entry point (and tests) can do with a built app, as `app.ingress`. */
+export interface IngressControls {
+  /** Creates missing topics and checks existing ones (see `ensureTopics`). */
+  ensureTopics(): Promise<TopicCheck[]>;
+  /** Marks the app as shutting down: `/readyz` answers 503, new webhooks get 503. */
+  startDraining(): void;
+  /** Producer connected and not draining. */
+  isReady(): boolean;
+  readonly appender: EventAppender;
+  readonly metrics: IngressMetrics;
+  readonly topics: TopicsConfig;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingress: IngressControls;
+  }
+}
+
+function isLogger(value: Logger | LoggerOptions | undefined): value is Logger {
+  return typeof (value as Logger | undefined)?.child === 'function';
+}
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Builds the ingress Fastify app: the webhook route, `/healthz`, `/readyz`, `/metrics`,
+ * `/openapi.json` and `/docs`. It does not listen. `app.ready()` connects the producer
+ * (without failing when Kafka is down: readiness stays false and it keeps retrying);
+ * `app.close()` stops accepting, lets in-flight requests finish, flushes the appender and
+ * disconnects the producer.
+ */
+export async function buildApp(options: BuildAppOptions) {
+  const limits: IngressLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const http: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.http };
+  const topics: TopicsConfig = { ...DEFAULT_TOPICS, ...options.topics };
+  const webhookPath = options.webhookPath ?? DEFAULT_WEBHOOK_PATH;
+  const retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+  const logger = isLogger(options.logger) ? options.logger : createLogger(options.logger);
+  const verifyApiKey = createApiKeyVerifier(options.apiKeys);
+
+  const { kafka } = options;
+  const producer: IngressProducer | undefined =
+    options.producer ??
+    (kafka === undefined
+      ? undefined
+      : new ProducerSession({
+          createProducer: () => createIdempotentProducer(kafka),
+          sendTimeoutMs: limits.appendDeadlineMs,
+          connectTimeoutMs: limits.appendDeadlineMs,
+          reconnectIntervalMs: options.reconnectIntervalMs ?? 1000,
+          logger: logger.child({ component: 'producer' }),
+        }));
+  if (producer === undefined) throw new Error('buildApp needs `kafka` or `producer`');
+  const makeAdmin = (): IngressAdmin | undefined => options.admin ?? kafka?.admin();
+
+  const serverOptions: FastifyServerOptions = {
+    loggerInstance: logger,
+    // One line per request comes from our onResponse hook (route pattern, status, time).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimitBytes,
+    connectionTimeout: http.connectionTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    // Shutdown answers go through our own hook, with the shared error body and Retry-After.
+    return503OnClosing: false,
+  };
+  // Fastify's typings model HTTPS as another server type; at run time it is the same option,
+  // and nothing here depends on the server class.
+  if (options.https) Object.assign(serverOptions, { https: options.https });
+  const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
+
+  let draining = false;
+  const metrics = new IngressMetrics({
+    pendingAppends: () => appender.pending,
+    processMetrics: options.processMetrics ?? true,
+  });
+  const appender = new EventAppender({
+    producer,
+    lingerMs: limits.lingerMs,
+    maxBatchMessages: limits.maxBatchMessages,
+    maxBatchBytes: limits.maxBatchBytes,
+    maxPending: limits.maxPending,
+    maxPendingBytes: limits.maxPendingBytes,
+    deadlineMs: limits.appendDeadlineMs,
+    ackTimeoutMs: limits.appendDeadlineMs,
+    onBatchSettled: (batch) => {
+      metrics.batchSize.observe(batch.messages);
+      metrics.produceDuration.observe(
+        { outcome: batch.failure === undefined ? 'acknowledged' : 'failed' },
+        batch.durationMs / 1000,
+      );
+    },
+  });
+  const isReady = () => !draining && producer.isReady();
+
+  app.decorate('ingress', {
+    async ensureTopics() {
+      const admin = makeAdmin();
+      if (admin === undefined) throw new Error('ensureTopics needs `kafka` or `admin`');
+      await admin.connect();
+      try {
+        const specs = [topics.events, topics.quarantine].map((topic) => ({
+          topic,
+          partitions: topics.partitions,
+          replicationFactor: topics.replicationFactor,
+        }));
+        return await ensureTopics(admin, specs, logger.child({ component: 'topics' }));
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    startDraining() {
+      draining = true;
+    },
+    isReady,
+    appender,
+    metrics,
+    topics,
+  } satisfies IngressControls);
+
+  app.setErrorHandler<FastifyError>((error, request, reply) => {
+    const code = codeForError(error);
+    if (ERRORS[code].status >= 500 && code !== 'OVERLOADED') {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code, cause: error.code }, 'request refused');
+    }
+    return replyWithError(reply, code, { retryAfterSeconds });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    replyWithError(reply, 'NOT_FOUND', { retryAfterSeconds }),
+  );
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    const line = {
+      method: request.method,
+      route,
+      statusCode: reply.statusCode,
+      responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
+    done();
+  });
+  // Node's server.close() reaps only the keep-alive sockets idle at that moment; a socket whose
+  // request was in flight would stay open after its answer and hold the shutdown. Answers sent
+  // while draining close their connection.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onReady', async () => {
+    await producer.connect();
+  });
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onClose', async () => {
+    await appender.close();
+    logger.info('appender flushed');
+    await producer.close();
+    logger.info('producer disconnected');
+  });
+
+  await registerApiDocs(app, { webhookPath });
+  await app.register(healthRoutes, { isReady, retryAfterSeconds });
+  await app.register(metricsRoute, { metrics });
+  await app.register(webhookRoute, {
+    path: webhookPath,
+    verifyApiKey,
+    appender,
+    eventsTopic: topics.events,
+    quarantineTopic: topics.quarantine,
+    bodyLimitBytes: limits.bodyLimitBytes,
+    retryAfterSeconds,
+    metrics,
+    isDraining: () => draining,
+    maxEventLoopDelayMs: limits.maxEventLoopDelayMs,
+    maxHeapUsedBytes: limits.maxHeapUsedBytes,
+  });
+  return app;
+}
+
+/** The app {@link buildApp} returns. */
+export type IngressApp = Awaited<ReturnType<typeof buildApp>>;
