@@ -30,7 +30,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['**/*.unit.test.ts'], exclude },
+        test: {
+          name: 'unit',
+          include: ['**/*.unit.test.ts'],
+          exclude,
+          // Unit tests first (seconds), then the integration tests (real servers).
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -45,6 +51,7 @@ export default defineConfig({
           // Each file talks to real servers (and some start their own); two at a time is what
           // a 2-core machine sustains.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
