@@ -24,6 +24,7 @@ const exclude = ['**/node_modules/**', '**/dist/**'];
 export default defineConfig({
   plugins: [sourceCondition()],
   test: {
+    reporters: ['default', './packages/testkit/src/summary-reporter.ts'],
     env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     // The integration teardown stops Kafka and Postgres gracefully.
     teardownTimeout: 60_000,
