@@ -1,2 +1,17 @@
+export { CliError, usageError } from './cli-error.js';
+export type { CliIo, OutputStream } from './cli-io.js';
+export type { Command, CommandContext } from './command.js';
+export { parseReplayTarget, type ReplayTarget } from './commands/replay.js';
+export { topicWarnings } from './commands/topics.js';
+export { ProgressBar, type ProgressState, progressLine } from './progress-bar.js';
+export { COMMANDS, mainHelp, runCli } from './run-cli.js';
 export { ServiceProcess, type ServiceSpec } from './service-process.js';
 export { readUpOptions, systemExtension, type UpOptions, up } from './up.js';
+export {
+  callWebhookApi,
+  NOVAMED_BASE_URLS,
+  type NovaMedEnvironment,
+  parseBaseUrl,
+  type WebhookRequest,
+  type WebhookResponse,
+} from './webhook-client.js';

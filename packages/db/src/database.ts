@@ -22,6 +22,8 @@ export interface ProjectionVersionTable {
   schema_name: string;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   live_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Digest of the projection logic that built this version; null when unknown (older rows). */
+  fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** `novamed.projection_errors`: events a projector could not use, with the reason. */

@@ -71,7 +71,13 @@ describe('migrations against a real Postgres', () => {
     ).rejects.toThrow(/projection_versions_one_live/);
   });
 
-  it('rolls back the newest migration with down, and forward again', async () => {
+  it('rolls back the newest migrations with down, and forward again', async () => {
+    const fingerprint = () =>
+      sql`select 1 from information_schema.columns where table_schema = 'novamed'
+        and table_name = 'projection_versions' and column_name = 'fingerprint'`.execute(db);
+    expect((await fingerprint()).rows).toHaveLength(1);
+    expect((await migrateDown(db)).ok).toBe(true);
+    expect((await fingerprint()).rows).toHaveLength(0);
     expect((await migrateDown(db)).ok).toBe(true);
     expect(await tables()).toHaveLength(3);
     const analytics =

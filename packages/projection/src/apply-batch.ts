@@ -150,51 +150,9 @@ async function applyInTransaction<S extends AggregateState>(
     return { ok: false, reason: 'GAP', checkpoint, firstOffset: first.offset };
   }
 
-  const { readModel } = definition;
-  const candidates: Candidate[] = [];
-  const seen = new Set<string>();
-  let { ignored, unknown, duplicates } = base;
-  const rejected: RejectedMessage[] = [];
-  for (const message of fresh) {
-    const decoded = decodeEvent(message.value);
-    const mine = (type: string) => aggregateOf(type) === readModel.aggregate;
-    if (decoded.ok) {
-      const id = readModel.idOf(decoded.event);
-      if (id === undefined) {
-        // Ours but without a usable id can only be a schema gap; other aggregates are ignored.
-        ignored++;
-        continue;
-      }
-      if (message.value !== null && NUL.test(message.value.toString('utf8'))) {
-        rejected.push(
-          reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
-            'a string contains U+0000, which Postgres text and jsonb cannot store',
-          ]),
-        );
-        continue;
-      }
-      if (seen.has(decoded.event.event_id)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(decoded.event.event_id);
-      candidates.push({
-        event: decoded.event,
-        id,
-        offset: message.offset,
-        receivedAt: header(message, HEADERS.receivedAt),
-      });
-    } else if (decoded.reason === 'UNKNOWN_EVENT_TYPE') {
-      if (mine(decoded.envelope.event_type)) unknown++;
-      else ignored++;
-    } else if (decoded.reason === 'INVALID_DATA') {
-      if (mine(decoded.envelope.event_type)) {
-        rejected.push(reject(message, decoded.envelope, decoded.reason, decoded.errors));
-      } else ignored++;
-    } else {
-      rejected.push(reject(message, null, decoded.reason, decoded.errors));
-    }
-  }
+  const classified = classify(definition, fresh);
+  const { candidates, rejected, ignored, unknown } = classified;
+  let { duplicates } = classified;
 
   const schema = versionSchema(definition.name, version);
   const newIds = await insertHistory(trx, definition, schema, input, candidates);
@@ -264,6 +222,146 @@ function reject(
     details,
     message,
   };
+}
+
+/** The messages of a batch sorted into what the read model folds and what it does not. */
+interface Classified {
+  candidates: Candidate[];
+  rejected: RejectedMessage[];
+  ignored: number;
+  unknown: number;
+  /** Repeats of an event_id within these messages. */
+  duplicates: number;
+  /** Offsets of the messages neither folded nor rejected, and why. */
+  skipped: Array<{ offset: string; why: 'IGNORED' | 'UNKNOWN_TYPE' | 'DUPLICATE' }>;
+}
+
+function classify<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  messages: readonly BatchMessage[],
+): Classified {
+  const { readModel } = definition;
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  let ignored = 0;
+  let unknown = 0;
+  let duplicates = 0;
+  const rejected: RejectedMessage[] = [];
+  const skipped: Classified['skipped'] = [];
+  const skip = (message: BatchMessage, why: Classified['skipped'][number]['why']) => {
+    skipped.push({ offset: message.offset, why });
+    if (why === 'IGNORED') ignored++;
+    else if (why === 'UNKNOWN_TYPE') unknown++;
+    else duplicates++;
+  };
+  for (const message of messages) {
+    const decoded = decodeEvent(message.value);
+    const mine = (type: string) => aggregateOf(type) === readModel.aggregate;
+    if (decoded.ok) {
+      const id = readModel.idOf(decoded.event);
+      if (id === undefined) {
+        // Ours but without a usable id can only be a schema gap; other aggregates are ignored.
+        skip(message, 'IGNORED');
+        continue;
+      }
+      if (message.value !== null && NUL.test(message.value.toString('utf8'))) {
+        rejected.push(
+          reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
+            'a string contains U+0000, which Postgres text and jsonb cannot store',
+          ]),
+        );
+        continue;
+      }
+      if (seen.has(decoded.event.event_id)) {
+        skip(message, 'DUPLICATE');
+        continue;
+      }
+      seen.add(decoded.event.event_id);
+      candidates.push({
+        event: decoded.event,
+        id,
+        offset: message.offset,
+        receivedAt: header(message, HEADERS.receivedAt),
+      });
+    } else if (decoded.reason === 'UNKNOWN_EVENT_TYPE') {
+      skip(message, mine(decoded.envelope.event_type) ? 'UNKNOWN_TYPE' : 'IGNORED');
+    } else if (decoded.reason === 'INVALID_DATA') {
+      if (mine(decoded.envelope.event_type)) {
+        rejected.push(reject(message, decoded.envelope, decoded.reason, decoded.errors));
+      } else skip(message, 'IGNORED');
+    } else {
+      rejected.push(reject(message, null, decoded.reason, decoded.errors));
+    }
+  }
+  return { candidates, rejected, ignored, unknown, duplicates, skipped };
+}
+
+/** What {@link reapplyMessages} did with one message. */
+export type ReapplyResult =
+  | { offset: string; outcome: 'APPLIED' | 'DUPLICATE' | 'IGNORED' | 'UNKNOWN_TYPE' }
+  | {
+      offset: string;
+      outcome: 'STILL_REJECTED';
+      reason: RejectedMessage['reason'];
+      details: string[];
+    };
+
+/**
+ * Re-applies messages a projector once rejected (rows of `projection_errors`), after a fix to
+ * the event schemas or the read model: in ONE transaction, each message that the projector can
+ * now use is recorded in the history table and folded into its row, exactly as
+ * {@link applyBatch} would (an event_id already in the history changes nothing), and the
+ * error rows of the messages that are no longer rejected are marked resolved. The checkpoint
+ * is not touched: these messages are behind it.
+ */
+export async function reapplyMessages<S extends AggregateState>(
+  db: Db,
+  definition: ProjectorDefinition<S>,
+  version: number,
+  input: Pick<BatchInput, 'topic' | 'partition' | 'messages'>,
+): Promise<ReapplyResult[]> {
+  return db.transaction().execute(async (trx) => {
+    const { candidates, rejected, skipped } = classify(definition, input.messages);
+    const schema = versionSchema(definition.name, version);
+    const newIds = await insertHistory(trx, definition, schema, input, candidates);
+    const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
+    await foldAndWrite(trx, definition, schema, input.partition, fresher);
+    const results = new Map<string, ReapplyResult>();
+    for (const r of rejected) {
+      results.set(r.offset, {
+        offset: r.offset,
+        outcome: 'STILL_REJECTED',
+        reason: r.reason,
+        details: r.details,
+      });
+    }
+    for (const s of skipped) results.set(s.offset, { offset: s.offset, outcome: s.why });
+    for (const c of candidates) {
+      results.set(c.offset, {
+        offset: c.offset,
+        outcome: newIds.has(c.event.event_id) ? 'APPLIED' : 'DUPLICATE',
+      });
+    }
+    const resolved = [...results.values()]
+      .filter((r) => r.outcome !== 'STILL_REJECTED')
+      .map((r) => r.offset);
+    if (resolved.length > 0) {
+      await trx
+        .updateTable('novamed.projection_errors')
+        .set({ resolved_at: new Date() })
+        .where('projector', '=', definition.name)
+        .where('version', '=', version)
+        .where('topic', '=', input.topic)
+        .where('partition', '=', input.partition)
+        .where('offset', 'in', resolved)
+        .where('resolved_at', 'is', null)
+        .execute();
+    }
+    return input.messages.flatMap((m) => {
+      const r = results.get(m.offset);
+      return r ? [r] : [];
+    });
+  });
 }
 
 /** Inserts the candidates into the history table; returns the event_ids that were new. */

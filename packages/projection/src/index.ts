@@ -3,21 +3,38 @@ export {
   type BatchInput,
   type BatchMessage,
   type BatchOutcome,
+  type ReapplyResult,
   type RejectedMessage,
+  reapplyMessages,
   stateFromRow,
 } from './apply-batch.js';
 export { backoffDelay, sleep } from './backoff.js';
+export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
 export { type HealthReport, type HealthServerOptions, startHealthServer } from './health-server.js';
 export { type LagHealth, LagMonitor } from './lag-monitor.js';
+export {
+  type FollowerState,
+  LiveVersionFollower,
+  type LiveVersionFollowerOptions,
+  type LiveVersionInfo,
+} from './live-version-follower.js';
 export { describeError, type Logger, silentLogger } from './logger.js';
+export { logicFingerprint } from './logic-fingerprint.js';
 export { createProjector, type Projector, type ProjectorOptions } from './projector.js';
 export {
   type AnalyticsView,
   type ProjectorDefinition,
+  projectorGroupId,
   versionSchema,
 } from './projector-definition.js';
 export { ProjectorMetrics } from './projector-metrics.js';
-export { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
+export {
+  activateVersion,
+  type DropVersionOutcome,
+  dropVersion,
+  ensureVersionTables,
+  liveVersion,
+} from './projector-schema.js';
 export {
   type ProjectorServiceConfig,
   ProjectorServiceEnv,
@@ -31,6 +48,15 @@ export {
   type ReadModelTable,
   toColumn,
 } from './read-model-table.js';
+export {
+  type RebuildEvent,
+  type RebuildHandoff,
+  type RebuildOptions,
+  type RebuildOutcome,
+  type RebuildProgress,
+  type RebuildVerification,
+  rebuildProjection,
+} from './rebuild-projection.js';
 export {
   type ProjectorService,
   projectorMain,

@@ -1,3 +1,4 @@
+import { EVENTS_TOPIC } from '@novamed-stream/events';
 import type { AggregateState, ReadModel } from '@novamed-stream/read-models';
 import type { ReadModelTable } from './read-model-table.js';
 
@@ -26,4 +27,15 @@ export interface ProjectorDefinition<S extends AggregateState = AggregateState> 
 /** The schema holding version `version` of a projector's tables, e.g. `orders_v1`. */
 export function versionSchema(projector: string, version: number): string {
   return `${projector}_v${version}`;
+}
+
+/**
+ * The consumer group of a projector version: `novamed-projector-<name>-v<version>` on the
+ * events topic `novamed.events.v1`, with `-<topic>` appended for any other topic, so two
+ * deployments (or tests) sharing a Kafka cluster with different topics never share a group (a
+ * group whose members subscribe to different topics leaves some of them without partitions).
+ */
+export function projectorGroupId(projector: string, version: number, topic: string): string {
+  const base = `novamed-projector-${projector}-v${version}`;
+  return topic === EVENTS_TOPIC ? base : `${base}-${topic}`;
 }

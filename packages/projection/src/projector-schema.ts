@@ -1,6 +1,7 @@
 import type { Database } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql } from 'kysely';
+import { logicFingerprint } from './logic-fingerprint.js';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
 import { LINEAGE_COLUMNS } from './read-model-table.js';
 
@@ -12,7 +13,7 @@ const HIDDEN_COLUMNS = new Set(['field_versions', 'attribute_versions']);
 /**
  * Creates (if missing) version `version` of a projector's tables in their own schema
  * (`orders_v1.orders`, `orders_v1.order_events`) and registers the version as `building`
- * unless it is already known. Idempotent.
+ * (with the {@link logicFingerprint} of `definition`) unless it is already known. Idempotent.
  */
 export async function ensureVersionTables<S extends AggregateState>(
   db: Db,
@@ -62,7 +63,13 @@ export async function ensureVersionTables<S extends AggregateState>(
     }
     await trx
       .insertInto('novamed.projection_versions')
-      .values({ projector: definition.name, version, status: 'building', schema_name: schema })
+      .values({
+        projector: definition.name,
+        version,
+        status: 'building',
+        schema_name: schema,
+        fingerprint: logicFingerprint(definition),
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
   });
@@ -134,5 +141,48 @@ export async function activateVersion<S extends AggregateState>(
       if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
       await sql`grant select on ${name} to analytics_reader`.execute(trx);
     }
+  });
+}
+
+/** Outcome of {@link dropVersion}. */
+export type DropVersionOutcome =
+  | { ok: true; schema: string }
+  | { ok: false; reason: 'LIVE' | 'NOT_FOUND' };
+
+/**
+ * Deletes a version that is not live: its schema (tables), its checkpoints, its error rows and
+ * its `projection_versions` row, in one transaction. The live version is refused (the
+ * analytics views read it).
+ */
+export async function dropVersion(
+  db: Db,
+  projector: string,
+  version: number,
+): Promise<DropVersionOutcome> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
+    const row = await trx
+      .selectFrom('novamed.projection_versions')
+      .select(['status', 'schema_name'])
+      .where('projector', '=', projector)
+      .where('version', '=', version)
+      .forUpdate()
+      .executeTakeFirst();
+    if (row === undefined) return { ok: false, reason: 'NOT_FOUND' } as const;
+    if (row.status === 'live') return { ok: false, reason: 'LIVE' } as const;
+    await sql`drop schema if exists ${sql.id(row.schema_name)} cascade`.execute(trx);
+    for (const table of ['projection_checkpoints', 'projection_errors'] as const) {
+      await trx
+        .deleteFrom(`novamed.${table}`)
+        .where('projector', '=', projector)
+        .where('version', '=', version)
+        .execute();
+    }
+    await trx
+      .deleteFrom('novamed.projection_versions')
+      .where('projector', '=', projector)
+      .where('version', '=', version)
+      .execute();
+    return { ok: true, schema: row.schema_name } as const;
   });
 }

@@ -13,6 +13,11 @@ export const ProjectorServiceEnv = Type.Object({
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
   HEALTH_HOST: Type.String({ default: '0.0.0.0' }),
   PROJECTION_VERSION: Type.Optional(Type.Integer({ minimum: 1 })),
+  VERSION_POLL_MS: Type.Integer({
+    minimum: 100,
+    default: 2000,
+    description: 'how often to check for a new live version (ms)',
+  }),
   STALL_AFTER_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 3000, default: 30_000 }),
   PARTITIONS_CONCURRENTLY: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),

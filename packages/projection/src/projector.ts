@@ -7,7 +7,7 @@ import { applyBatch, type BatchOutcome, type RejectedMessage } from './apply-bat
 import { backoffDelay, sleep } from './backoff.js';
 import { type LagHealth, LagMonitor } from './lag-monitor.js';
 import { describeError, type Logger, silentLogger } from './logger.js';
-import type { ProjectorDefinition } from './projector-definition.js';
+import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
 import { ProjectorMetrics } from './projector-metrics.js';
 
 /** Options for {@link createProjector}. */
@@ -19,7 +19,10 @@ export interface ProjectorOptions<S extends AggregateState> {
   db: Kysely<Database>;
   /** Source topic; default `novamed.events.v1`. */
   topic?: string;
-  /** Consumer group; default `novamed-projector-<name>-v<version>`. */
+  /**
+   * Consumer group; default `novamed-projector-<name>-v<version>` (plus `-<topic>` for a topic
+   * other than `novamed.events.v1`, see {@link projectorGroupId}).
+   */
   groupId?: string;
   /** Dead-letter topic for rejected messages; default `novamed.dead-letter.v1`; null: none. */
   deadLetterTopic?: string | null;
@@ -67,7 +70,7 @@ export interface Projector {
 export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
   const { definition, version, kafka, db } = options;
   const topic = options.topic ?? EVENTS_TOPIC;
-  const groupId = options.groupId ?? `novamed-projector-${definition.name}-v${version}`;
+  const groupId = options.groupId ?? projectorGroupId(definition.name, version, topic);
   const deadLetterTopic =
     options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
   const logger = options.logger ?? silentLogger;

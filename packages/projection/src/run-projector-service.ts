@@ -4,16 +4,20 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { startHealthServer } from './health-server.js';
+import { LiveVersionFollower } from './live-version-follower.js';
 import { describeError } from './logger.js';
-import { createProjector } from './projector.js';
+import { logicFingerprint } from './logic-fingerprint.js';
+import { createProjector, type Projector } from './projector.js';
 import type { ProjectorDefinition } from './projector-definition.js';
+import { ProjectorMetrics } from './projector-metrics.js';
 import { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
 import type { ProjectorServiceConfig } from './projector-service-config.js';
 
 /** A running projector service; `stop()` shuts it down gracefully. */
 export interface ProjectorService {
   healthUrl: string;
-  version: number;
+  /** The version consumed now (it changes when the service follows a new live version). */
+  readonly version: number;
   stop(): Promise<void>;
 }
 
@@ -41,7 +45,10 @@ async function ensureTopic(
 /**
  * Boots one projector service: migrates the control schema, picks the version to write
  * (PROJECTION_VERSION, else the live one, else 1, which then becomes live), creates its
- * tables, starts the consumer and the /healthz + /metrics server.
+ * tables, starts the consumer and the /healthz + /metrics server. Without PROJECTION_VERSION
+ * it follows the live version: when a rebuild makes a newer version live, the service stops
+ * its consumer and continues on that version from the rebuild's checkpoints (checked every
+ * VERSION_POLL_MS; see {@link LiveVersionFollower}).
  */
 export async function runProjectorService<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
@@ -61,7 +68,7 @@ export async function runProjectorService<S extends AggregateState>(
     throw new Error(`migration ${migrated.failed} failed: ${migrated.error.message}`);
   }
   const live = await liveVersion(db, definition.name);
-  const version = config.PROJECTION_VERSION ?? live ?? 1;
+  let version = config.PROJECTION_VERSION ?? live ?? 1;
   await ensureVersionTables(db, definition, version);
   if (live === undefined) await activateVersion(db, definition, version);
 
@@ -84,30 +91,77 @@ export async function runProjectorService<S extends AggregateState>(
     config.TOPIC_PARTITIONS,
     config.TOPIC_REPLICATION_FACTOR,
   );
-  const projector = createProjector({
-    definition,
-    version,
-    kafka,
-    db,
-    topic: config.EVENTS_TOPIC,
-    deadLetterTopic: config.DEAD_LETTER_TOPIC,
-    logger,
-    stallAfterMs: config.STALL_AFTER_MS,
-    partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-  });
+  const metrics = new ProjectorMetrics();
+  const makeProjector = (v: number) =>
+    createProjector({
+      definition,
+      version: v,
+      kafka,
+      db,
+      topic: config.EVENTS_TOPIC,
+      deadLetterTopic: config.DEAD_LETTER_TOPIC,
+      logger,
+      metrics,
+      stallAfterMs: config.STALL_AFTER_MS,
+      partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    });
+  let projector: Projector = makeProjector(version);
   await projector.start();
+  const fingerprint = logicFingerprint(definition);
+  const follower =
+    config.PROJECTION_VERSION === undefined
+      ? new LiveVersionFollower({
+          version,
+          fingerprint,
+          intervalMs: config.VERSION_POLL_MS,
+          logger,
+          readLive: async () => {
+            const row = await db
+              .selectFrom('novamed.projection_versions')
+              .select(['version', 'fingerprint'])
+              .where('projector', '=', definition.name)
+              .where('status', '=', 'live')
+              .executeTakeFirst();
+            return row && { version: row.version, fingerprint: row.fingerprint };
+          },
+          switchTo: async (next) => {
+            const previous = projector;
+            const candidate = makeProjector(next);
+            await previous.stop();
+            try {
+              await candidate.start();
+              projector = candidate;
+            } catch (error) {
+              await candidate.stop().catch(() => undefined);
+              projector = makeProjector(version);
+              await projector.start();
+              throw error;
+            }
+            version = next;
+          },
+        })
+      : undefined;
+  follower?.start();
   const server = await startHealthServer({
     port: config.HEALTH_PORT,
     host: config.HEALTH_HOST,
-    registry: projector.metrics.registry,
+    registry: metrics.registry,
     health: () => {
       const health = projector.health();
+      const following = follower?.state;
       return {
         ...health,
         healthy: health.healthy && health.running,
         projector: definition.name,
         version,
+        ...(following?.status === 'logic-mismatch'
+          ? {
+              warning: 'LIVE_VERSION_LOGIC_MISMATCH',
+              liveVersion: following.liveVersion,
+              hint: 'the live version was built by other projection logic: deploy that release',
+            }
+          : {}),
       };
     },
   });
@@ -116,9 +170,12 @@ export async function runProjectorService<S extends AggregateState>(
   let stopping: Promise<void> | undefined;
   return {
     healthUrl: server.url,
-    version,
+    get version() {
+      return version;
+    },
     stop() {
       stopping ??= (async () => {
+        await follower?.stop();
         await projector.stop();
         await server.close();
         await db.destroy();
