@@ -5,7 +5,8 @@
  *   (a) a bare Fastify route that parses the body and answers 200,
  *   (b) a naive handler awaiting one kafkajs send per request (idempotent, acks=-1),
  *   (c) the ingress (buildApp),
- * then (c) at half its maximum rate for its p99. Each target runs in its own process, all three
+ * then (c) at half its maximum rate for its p99, next to (a) at the same rate as a control for
+ * what the machine itself adds. Each target runs in its own process, all three
  * stay up, and the measurements are interleaved over BENCH_ROUNDS rounds (default 3), so noise
  * from other processes on the machine hits every target alike; the table shows the median
  * round of each. Prints the table and ratios, writes bench/results/ingress.json. Uses
@@ -217,6 +218,8 @@ async function benchmark(brokers: string[]): Promise<void> {
   };
   const rounds: Record<Variant, Row[]> = { bare: [], naive: [], ingress: [] };
   const halfRounds: Row[] = [];
+  // Control: the bare route at the same rate, to tell the ingress's latency from the machine's.
+  const controlRounds: Row[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const variant of ['bare', 'naive', 'ingress'] as const) {
@@ -233,9 +236,11 @@ async function benchmark(brokers: string[]): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const result = await measure(servers.ingress, `(c) ingress @ ${rate} req/s`, rate);
       halfRounds.push(result);
+      const control = await measure(servers.bare, `(a) bare @ ${rate} req/s (control)`, rate);
+      controlRounds.push(control);
       console.log(
-        `  round ${round} (c) at ${rate} req/s: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms ` +
-          `(load average ${result.loadAverage})`,
+        `  round ${round} at ${rate} req/s: (c) p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms; ` +
+          `(a) p50 ${control.p50Ms} ms, p99 ${control.p99Ms} ms (load average ${control.loadAverage})`,
       );
     }
   } finally {
@@ -246,6 +251,7 @@ async function benchmark(brokers: string[]): Promise<void> {
   const b = median(rounds.naive, (row) => row.requestsPerSecond);
   const c = median(rounds.ingress, (row) => row.requestsPerSecond);
   const half = median(halfRounds, (row) => row.p99Ms);
+  const control = median(controlRounds, (row) => row.p99Ms);
   const ratios = {
     ca: Math.round((c.requestsPerSecond / a.requestsPerSecond) * 100) / 100,
     cb: Math.round((c.requestsPerSecond / b.requestsPerSecond) * 10) / 10,
@@ -256,7 +262,7 @@ async function benchmark(brokers: string[]): Promise<void> {
     halfLoadP99: half.p99Ms <= TARGETS.halfLoadP99Ms,
   };
   const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  console.log(`\nMedian of ${ROUNDS} interleaved rounds:\n${table([a, b, c, half])}\n`);
+  console.log(`\nMedian of ${ROUNDS} interleaved rounds:\n${table([a, b, c, half, control])}\n`);
   console.log(`c/a = ${ratios.ca} (target >= ${TARGETS.ca}: ${mark(met.ca)})`);
   console.log(`c/b = ${ratios.cb} (target >= ${TARGETS.cb}: ${mark(met.cb)})`);
   console.log(
@@ -279,8 +285,8 @@ async function benchmark(brokers: string[]): Promise<void> {
           rounds: ROUNDS,
         },
         kafkaBrokers: env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS' : 'local single-node stack',
-        medians: { bare: a, naive: b, ingress: c, ingressHalfLoad: half },
-        rounds: { ...rounds, ingressHalfLoad: halfRounds },
+        medians: { bare: a, naive: b, ingress: c, ingressHalfLoad: half, bareControl: control },
+        rounds: { ...rounds, ingressHalfLoad: halfRounds, bareControl: controlRounds },
         ratios,
         targets: TARGETS,
         met,
