@@ -276,7 +276,7 @@ describe('an interrupted rebuild', () => {
     await sql`update orders_v2.orders set carrier = 'Tampered' where order_id = ${id}`.execute(db);
     const refused = await runCommand(['rebuild', 'orders', '--topic', topic], { env: cliEnv(url) });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/checksum\s+FAILED: 1 of 12000 rows differ/);
+    expect(refused.stderr).toMatch(/checksum\s+FAILED: 1 of 12,000 rows differ/);
     expect(refused.stderr).toMatch(/does not match the live version[\s\S]*hint:.*--logic-changed/);
     expect(await versionStatuses(db)).toEqual({ 1: 'retired', 2: 'live', 3: 'building' });
     expect(await viewSchema(db)).toBe('orders_v2');

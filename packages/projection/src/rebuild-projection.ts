@@ -93,7 +93,15 @@ export type RebuildEvent =
       truncated: boolean;
     }
   | ({ type: 'progress'; projector: string; version: number } & RebuildProgress)
-  | { type: 'caught-up'; projector: string; version: number; seconds: number }
+  | {
+      type: 'caught-up';
+      projector: string;
+      version: number;
+      /** From start (group join included) to caught up. */
+      seconds: number;
+      /** Messages per second after the first batch (the group join left out). */
+      replayPerSecond: number;
+    }
   | { type: 'verified'; projector: string; version: number; verification: RebuildVerification }
   | { type: 'activated'; projector: string; version: number; previousVersion: number | null }
   | {
@@ -126,6 +134,8 @@ export type RebuildOutcome =
       /** Seconds from start to caught up. */
       seconds: number;
       messagesPerSecond: number;
+      /** Messages per second after the first batch (the group join left out). */
+      replayPerSecond: number;
     }
   | { ok: false; reason: 'ALREADY_RUNNING'; projector: string }
   | {
@@ -276,8 +286,10 @@ async function rebuildLocked<S extends AggregateState>(
     onBatch: ({ partition, outcome }) => {
       const next = BigInt(outcome.nextOffset);
       if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
+      firstBatch ??= { at: performance.now(), done: done() };
     },
   });
+  let firstBatch: { at: number; done: number } | undefined;
 
   const startedAt = performance.now();
   const samples: Array<{ at: number; done: number }> = [];
@@ -320,9 +332,15 @@ async function rebuildLocked<S extends AggregateState>(
       }
       await sleep(100);
     }
-    const seconds = (performance.now() - startedAt) / 1000;
+    const caughtUpAt = performance.now();
+    const seconds = (caughtUpAt - startedAt) / 1000;
+    const replaySeconds = firstBatch ? (caughtUpAt - firstBatch.at) / 1000 : 0;
+    const replayPerSecond =
+      firstBatch && replaySeconds > 0
+        ? Math.round((total - firstBatch.done) / replaySeconds)
+        : Math.round(total / Math.max(seconds, 0.001));
     emit({ type: 'progress', projector: name, version, ...progress() });
-    emit({ type: 'caught-up', projector: name, version, seconds });
+    emit({ type: 'caught-up', projector: name, version, seconds, replayPerSecond });
 
     const verification = await verify(db, definition, {
       liveVersion,
@@ -356,6 +374,7 @@ async function rebuildLocked<S extends AggregateState>(
       messages: total,
       seconds,
       messagesPerSecond: seconds > 0 ? Math.round(total / seconds) : total,
+      replayPerSecond,
     });
     if (options.activate === false) {
       await stop();
@@ -449,14 +468,17 @@ async function verify<S extends AggregateState>(
     };
   }
   const [mode, because]: [RebuildVerification['mode'], string] = input.expectIdentical
-    ? ['identical', '--expect-identical']
+    ? ['identical', '--expect-identical was given']
     : input.logicChanged
-      ? ['changed', '--logic-changed']
+      ? ['changed', '--logic-changed was given']
       : input.liveFingerprint === input.fingerprint
-        ? ['identical', 'same projection logic as the live version (fingerprint)']
+        ? ['identical', "the projection logic is the live version's (same logic fingerprint)"]
         : input.liveFingerprint === null
           ? ['changed', 'the live version has no logic fingerprint (built by an older release)']
-          : ['changed', 'the projection logic changed (fingerprint differs from the live version)'];
+          : [
+              'changed',
+              "the projection logic changed (its fingerprint differs from the live version's)",
+            ];
   const comparison = await compareVersions(
     db,
     definition,
@@ -465,12 +487,13 @@ async function verify<S extends AggregateState>(
     input.topic,
   );
   const { live, candidate } = comparison;
+  const n = (value: number) => value.toLocaleString('en-US');
   const checks: RebuildVerification['checks'] = [
     {
       name: 'counts',
       ok: comparison.countsEqual,
       required: !input.allowRowCountChange,
-      detail: `rows ${live.rows} live / ${candidate.rows} new, events ${live.history} / ${candidate.history} (${comparison.excluded} aggregates still moving left out)`,
+      detail: `rows ${n(live.rows)} live / ${n(candidate.rows)} new, events ${n(live.history)} / ${n(candidate.history)} (${n(comparison.excluded)} aggregates still moving left out)`,
     },
     {
       name: 'checksum',
@@ -478,7 +501,7 @@ async function verify<S extends AggregateState>(
       required: mode === 'identical',
       detail: comparison.identical
         ? `equal (${candidate.checksum})`
-        : `${comparison.differingRows} of ${Math.max(live.rows, candidate.rows)} rows differ${
+        : `${n(comparison.differingRows)} of ${n(Math.max(live.rows, candidate.rows))} rows differ${
             comparison.columns.onlyLive.length + comparison.columns.onlyCandidate.length > 0
               ? `; columns only live: ${comparison.columns.onlyLive.join(', ') || '-'}, only new: ${comparison.columns.onlyCandidate.join(', ') || '-'}`
               : ''

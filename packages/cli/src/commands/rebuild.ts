@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import {
   type RebuildEvent,
   type RebuildOutcome,
@@ -22,7 +23,7 @@ import { topicOffsets } from '../topic-offsets.js';
 export const INTERRUPTED = 130;
 
 function describeChecks(out: Output, verification: RebuildVerification): void {
-  out.note(`  mode: ${verification.mode} (${verification.because})`);
+  out.note(`  mode: ${verification.mode}, because ${verification.because}`);
   for (const check of verification.checks) {
     const verdict = check.ok ? 'ok' : check.required ? 'FAILED' : 'differs (expected)';
     out.note(`  ${check.name.padEnd(8)}  ${verdict}: ${check.detail}`);
@@ -63,7 +64,7 @@ function onEvent(out: Output, bar: ProgressBar, json: boolean) {
       case 'caught-up':
         bar.finish();
         out.note(
-          `${event.projector} v${event.version}: caught up in ${formatDuration(event.seconds)}; checking it against the live version (events that arrive meanwhile keep being applied)`,
+          `${event.projector} v${event.version}: caught up in ${formatDuration(event.seconds)} (${formatCount(event.replayPerSecond)} msg/s); checking it against the live version (events that arrive meanwhile keep being applied)`,
         );
         break;
       case 'verified':
@@ -97,7 +98,7 @@ function onEvent(out: Output, bar: ProgressBar, json: boolean) {
 function summary(outcome: RebuildOutcome): string {
   if (outcome.ok) {
     return outcome.activated
-      ? `v${outcome.version} live (${formatCount(outcome.messagesPerSecond)} msg/s)`
+      ? `v${outcome.version} live (${formatCount(outcome.replayPerSecond)} msg/s)`
       : `v${outcome.version} built and checked, not activated`;
   }
   switch (outcome.reason) {
@@ -131,6 +132,9 @@ projection logic did not change (same logic fingerprint) or with --expect-identi
 swaps the analytics views to the new version in one transaction, and keeps consuming until
 the projector service has moved to the new version.
 
+The rebuild runs at a lower CPU priority (nice 10), so the services and analysts on the same
+machine come first.
+
 Ctrl-C (or a crash) before the swap leaves the live version untouched; running the command
 again resumes the version being built from its checkpoints (--fresh starts over). A failed
 check also leaves the live version untouched and keeps the new version for inspection.
@@ -145,6 +149,8 @@ Options:
   --build-only                build and check, but do not swap the views
   --handoff-timeout <s>       after the swap, keep consuming until the projector service has
                               moved, at most this long (default 30)
+  --concurrency <n>           partitions applied at once, each in its own transaction
+                              (default 2; 1 leaves more of the database to queries, 3 is faster)
 ${CONNECTION_HELP.kafka}
 ${CONNECTION_HELP.database}
   --json                      NDJSON: one line per event (started, progress, caught-up,
@@ -166,6 +172,7 @@ Examples:
     fresh: { type: 'boolean' },
     'build-only': { type: 'boolean' },
     'handoff-timeout': { type: 'string' },
+    concurrency: { type: 'string' },
   },
   async run({ values, positionals, io, out }: CommandContext) {
     if (positionals.length > 1) {
@@ -183,6 +190,14 @@ Examples:
     }
     const handoffTimeoutMs =
       integerOption(values, 'handoff-timeout', 30, { min: 0, max: 3600 }) * 1000;
+    const concurrency = integerOption(values, 'concurrency', 2, { min: 1, max: 64 });
+    const priority = getPriority();
+    try {
+      // Background work: let the services and the analysts' queries on this machine go first.
+      setPriority(Math.max(priority, 10));
+    } catch {
+      // Not permitted here (or not supported): run at normal priority.
+    }
     const topic = resolveTopic(values);
     const kafka = await connectKafka(values, io);
     const database = await connectDatabase(values, io).catch(async (error: unknown) => {
@@ -206,6 +221,7 @@ Examples:
           allowRowCountChange: values['allow-row-count-change'] === true,
           activate: values['build-only'] !== true,
           handoffTimeoutMs,
+          partitionsConcurrently: concurrency,
           signal: io.signal,
           onEvent: onEvent(out, bar, out.json),
         });
@@ -216,6 +232,11 @@ Examples:
     } finally {
       await database.close();
       await kafka.close();
+      try {
+        setPriority(priority);
+      } catch {
+        // Only a privileged process may raise its priority again; it is exiting anyway.
+      }
     }
 
     const ok = outcomes.length === definitions.length && outcomes.every((o) => o.ok);
