@@ -22,5 +22,11 @@ export function createDb<DB = Database>(options: CreateDbOptions): Kysely<DB> {
   // An idle client that loses its server (restart, failover) emits 'error'; without a
   // listener Node would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
+  // A client checked out between two statements (inside a transaction) that loses its server
+  // emits 'error' on itself, not on the pool: the same crash. The transaction's next statement
+  // fails instead, and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
