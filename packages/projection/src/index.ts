@@ -10,6 +10,7 @@ export {
 } from './apply-batch.js';
 export { backoffDelay, sleep } from './backoff.js';
 export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
+export { isTransientDatabaseError, untilDatabaseReachable } from './database-wait.js';
 export { type HealthReport, type HealthServerOptions, startHealthServer } from './health-server.js';
 export { type LagHealth, LagMonitor } from './lag-monitor.js';
 export {

@@ -20,6 +20,16 @@ export const ProjectorServiceEnv = Type.Object({
   }),
   STALL_AFTER_MS: Type.Integer({ minimum: 1000, default: 60_000 }),
   KAFKA_SESSION_TIMEOUT_MS: Type.Integer({ minimum: 3000, default: 30_000 }),
+  FETCH_MAX_BYTES_PER_PARTITION: Type.Integer({
+    minimum: 1024,
+    default: 4 * 1024 * 1024,
+    description: 'largest fetch per partition, which bounds a batch (and its transaction)',
+  }),
+  STARTUP_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 120_000,
+    description: 'how long to wait at boot for an unreachable database before exiting 1',
+  }),
   PARTITIONS_CONCURRENTLY: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
   TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 6 }),
   TOPIC_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),

@@ -251,7 +251,14 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         const partitions = payload.memberAssignment[topic] ?? [];
         lag.retain(partitions);
         checkpoints(partitions)
-          .then((stored) => {
+          .then(async (stored) => {
+            // No checkpoint row: nothing of that partition was applied to THIS database (a new
+            // or restored one), whatever offsets the group committed: start from the log start.
+            const missing = partitions.filter((p) => !stored.has(p));
+            if (missing.length > 0) {
+              await refreshLowWatermarks();
+              for (const p of missing) stored.set(p, lowWatermarks.get(p) ?? '0');
+            }
             for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
             logger.info(
               { groupId, partitions, seeked: stored.size },

@@ -3,6 +3,7 @@ import type { AggregateState } from '@novamed-stream/read-models';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
+import { untilDatabaseReachable } from './database-wait.js';
 import { startHealthServer } from './health-server.js';
 import { LiveVersionFollower } from './live-version-follower.js';
 import { describeError } from './logger.js';
@@ -53,6 +54,7 @@ async function ensureTopic(
 export async function runProjectorService<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   config: ProjectorServiceConfig,
+  options: { signal?: AbortSignal } = {},
 ): Promise<ProjectorService> {
   const logger = pino({
     level: config.LOG_LEVEL,
@@ -62,15 +64,28 @@ export async function runProjectorService<S extends AggregateState>(
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
   });
-  const migrated = await migrateToLatest(db);
-  if (!migrated.ok) {
+  // A database that is down or still starting at boot is waited for (with backoff, up to
+  // STARTUP_TIMEOUT_MS), like an outage while running; anything else fails at once.
+  let version = await untilDatabaseReachable(
+    async () => {
+      const migrated = await migrateToLatest(db);
+      if (!migrated.ok) {
+        throw Object.assign(
+          new Error(`migration ${migrated.failed} failed: ${migrated.error.message}`),
+          { cause: migrated.error },
+        );
+      }
+      const live = await liveVersion(db, definition.name);
+      const chosen = config.PROJECTION_VERSION ?? live ?? 1;
+      await ensureVersionTables(db, definition, chosen);
+      if (live === undefined) await activateVersion(db, definition, chosen);
+      return chosen;
+    },
+    { timeoutMs: config.STARTUP_TIMEOUT_MS, logger, signal: options.signal },
+  ).catch(async (error: unknown) => {
     await db.destroy();
-    throw new Error(`migration ${migrated.failed} failed: ${migrated.error.message}`);
-  }
-  const live = await liveVersion(db, definition.name);
-  let version = config.PROJECTION_VERSION ?? live ?? 1;
-  await ensureVersionTables(db, definition, version);
-  if (live === undefined) await activateVersion(db, definition, version);
+    throw error;
+  });
 
   const kafka = new Kafka({
     clientId: `projector-${definition.name}`,
@@ -105,6 +120,7 @@ export async function runProjectorService<S extends AggregateState>(
       stallAfterMs: config.STALL_AFTER_MS,
       partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
     });
   let projector: Projector = makeProjector(version);
   await projector.start();
@@ -212,9 +228,14 @@ export async function projectorMain<S extends AggregateState>(
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // A stop while it still waits for the database at boot ends the wait: exit 0.
+  const booting = new AbortController();
+  process.once('SIGTERM', () => booting.abort());
+  process.once('SIGINT', () => booting.abort());
   try {
-    service = await runProjectorService(definition, readConfig());
+    service = await runProjectorService(definition, readConfig(), { signal: booting.signal });
   } catch (error) {
+    if (booting.signal.aborted) process.exit(0);
     process.stderr.write(
       `projector-${definition.name} could not start: ${describeError(error).error}\n`,
     );

@@ -1,0 +1,130 @@
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
+import { ordersProjector } from '@novamed-stream/projectors';
+import {
+  createTestDatabase,
+  createTestTopic,
+  startDedicatedPostgres,
+  testKafka,
+  testStack,
+} from '@novamed-stream/testkit';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createProjector,
+  ensureVersionTables,
+  readProjectorServiceEnv,
+  runProjectorService,
+} from '../src/index.js';
+import { orderLifecycles, toKafkaMessage } from './fixtures.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out');
+}
+
+const applied = async (db: Kysely<Database>) =>
+  Number(
+    (await sql<{ n: string }>`select count(*) as n from orders_v1.order_events`.execute(db)).rows[0]
+      ?.n,
+  );
+
+async function topicWith(prefix: string, count: number) {
+  const topic = await createTestTopic({ prefix, partitions: 2 });
+  const events = orderLifecycles(prefix, count, 5);
+  const producer = testKafka(prefix).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: events.map(toKafkaMessage) });
+  await producer.disconnect();
+  return { topic, events };
+}
+
+describe('projector boot', () => {
+  it('waits for a database that is down at boot, then starts by itself', async () => {
+    const { topic, events } = await topicWith('boot-db-down', 300);
+    const postgres = await startDedicatedPostgres();
+    cleanups.push(() => postgres.stop());
+    await postgres.kill();
+    const config = readProjectorServiceEnv(
+      {
+        KAFKA_BROKERS: testStack().kafkaBrokers.join(','),
+        DATABASE_URL: postgres.url,
+        EVENTS_TOPIC: topic,
+        DEAD_LETTER_TOPIC: `${topic}.dead`,
+        TOPIC_PARTITIONS: '2',
+        HEALTH_HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      },
+      { HEALTH_PORT: 0 },
+    );
+    let settled = false;
+    const booting = runProjectorService(ordersProjector, config).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(settled, 'it must wait, not exit').toBe(false);
+    await postgres.start();
+    const service = await booting;
+    cleanups.unshift(() => service.stop());
+    const db = createDb({ connectionString: postgres.url });
+    cleanups.unshift(() => db.destroy());
+    await until(async () => (await applied(db)) === events.length);
+    expect(await applied(db)).toBe(events.length);
+  });
+
+  it('fails at once when the error is not an outage (a database that does not exist)', async () => {
+    const database = await createTestDatabase('boot-missing');
+    await database.drop();
+    const config = readProjectorServiceEnv(
+      {
+        KAFKA_BROKERS: 'localhost:1',
+        DATABASE_URL: database.url,
+        HEALTH_HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      },
+      { HEALTH_PORT: 0 },
+    );
+    const started = Date.now();
+    await expect(runProjectorService(ordersProjector, config)).rejects.toThrow(/does not exist/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a new, empty database replays from the log start even though the group committed offsets', async () => {
+    const { topic, events } = await topicWith('boot-fresh-db', 400);
+    const kafka = testKafka('boot-fresh');
+    const groupId = `g-${topic}`;
+    const databases = [];
+    for (const name of ['boot_first', 'boot_fresh']) {
+      const database = await createTestDatabase(name);
+      cleanups.push(() => database.drop());
+      const db = createDb({ connectionString: database.url });
+      cleanups.unshift(() => db.destroy());
+      expect((await migrateToLatest(db)).ok).toBe(true);
+      await ensureVersionTables(db, ordersProjector, 1);
+      databases.push(db);
+    }
+    const [first, fresh] = databases as [Kysely<Database>, Kysely<Database>];
+    const options = { definition: ordersProjector, version: 1, kafka, topic, groupId } as const;
+    const one = createProjector({ ...options, db: first, deadLetterTopic: null });
+    await one.start();
+    await until(async () => (await applied(first)) === events.length);
+    await one.stop(); // the group's offsets now sit at the end of the topic
+    // The same group on an empty database (a new or restored one), and no new event arrives.
+    const two = createProjector({ ...options, db: fresh, deadLetterTopic: null });
+    await two.start();
+    try {
+      await until(async () => (await applied(fresh)) === events.length, 30_000);
+    } finally {
+      await two.stop();
+    }
+    expect(await applied(fresh)).toBe(events.length);
+  });
+});
