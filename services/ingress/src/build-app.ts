@@ -133,9 +133,28 @@ export async function buildApp(options: BuildAppOptions) {
     // Shutdown answers go through our own hook, with the shared error body and Retry-After.
     return503OnClosing: false,
   };
+  // Node checks `requestTimeout` only every `connectionsCheckingInterval` (default 30 s), and
+  // checks a request whose headers are complete (a slow body) only when `headersTimeout` is at
+  // most `requestTimeout` (its default is 60 s; Fastify sets `requestTimeout` only after the
+  // server exists). Without these a slow client held its socket for 30 s, and a slow body for
+  // ever, whatever REQUEST_TIMEOUT_MS said. Both are construction options of the server.
+  const nodeServerOptions =
+    http.requestTimeoutMs > 0
+      ? {
+          requestTimeout: http.requestTimeoutMs,
+          headersTimeout: http.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(
+            1000,
+            Math.max(100, Math.floor(http.requestTimeoutMs / 4)),
+          ),
+        }
+      : {};
+  Object.assign(serverOptions, { http: nodeServerOptions });
   // Fastify's typings model HTTPS as another server type; at run time it is the same option,
   // and nothing here depends on the server class.
-  if (options.https) Object.assign(serverOptions, { https: options.https });
+  if (options.https) {
+    Object.assign(serverOptions, { https: { ...options.https, ...nodeServerOptions } });
+  }
   const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
 
   let draining = false;

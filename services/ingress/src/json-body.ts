@@ -18,6 +18,12 @@ const SECURE = { protoAction: 'error', constructorAction: 'error' } as const;
 export function parseJsonBody(raw: Buffer): JsonBodyResult {
   if (raw.length === 0) return { ok: false, code: 'INVALID_JSON', detail: '(empty body)' };
   if (!isUtf8(raw)) return { ok: false, code: 'INVALID_JSON', detail: '(not UTF-8)' };
+  // secure-json-parse skips a leading byte order mark, but the stored bytes are decoded later
+  // with plain JSON.parse (`decodeEvent`), which refuses it: a 200 here would store an event no
+  // consumer can read. RFC 8259 forbids senders to add one; refuse it like any other non-JSON.
+  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) {
+    return { ok: false, code: 'INVALID_JSON', detail: '(byte order mark)' };
+  }
   const text = raw.toString('utf8');
   try {
     return { ok: true, value: secureJson.parse(text, null, SECURE) };

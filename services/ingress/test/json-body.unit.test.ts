@@ -22,6 +22,16 @@ describe('parseJsonBody', () => {
     });
   });
 
+  it('refuses a leading byte order mark (consumers decode with JSON.parse, which refuses it)', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]);
+    expect(() => JSON.parse(withBom.toString('utf8'))).toThrow();
+    expect(parseJsonBody(withBom)).toEqual({
+      ok: false,
+      code: 'INVALID_JSON',
+      detail: '(byte order mark)',
+    });
+  });
+
   it.each([
     '{"__proto__": {"admin": true}}',
     '{"data": {"nested": {"__proto__": {"x": 1}}}}',
