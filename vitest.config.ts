@@ -55,6 +55,24 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['reliability/**/*.rel.test.ts'],
+          exclude,
+          // The shared stack, then the run folder (logs, results; the summary at the end).
+          globalSetup: [
+            'packages/testkit/src/global-setup.ts',
+            'reliability/harness/global-setup.ts',
+          ],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+          // Scenarios put the machine under load and kill servers: one at a time.
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
+import { ensureTopic, type KafkaBroker, type PostgresServer } from '@novamed-stream/devstack';
+import { EVENTS_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
+import {
+  createTestDatabase,
+  startDedicatedBroker,
+  startDedicatedPostgres,
+  testStack,
+  uniqueName,
+} from '@novamed-stream/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import { CanaryFeed } from './canary.js';
+import { type SweepReport, sweepLogs } from './log-sweep.js';
+import {
+  type IngressProcessOptions,
+  type ProjectorProcessOptions,
+  projectorProcess,
+  type ServiceProcess,
+  startIngressProcess,
+  waitForOk,
+} from './processes.js';
+import { scenarioLogFolder } from './run-folder.js';
+import { serverLogs } from './server-logs.js';
+import { recordSweep } from './sweep-record.js';
+import { PROJECTOR_NAMES } from './verify.js';
+
+/** Options of {@link scenarioEnvironment}. */
+export interface EnvironmentOptions {
+  /** Scenario id, names its log folder, topics and database. */
+  name: string;
+  /** A broker of the scenario's own (to kill and restart), else the shared one. */
+  dedicatedBroker?: boolean;
+  /** A Postgres of the scenario's own (to restart), else a database on the shared one. */
+  dedicatedPostgres?: boolean;
+  /** Partitions of the events topic. Default 6. */
+  partitions?: number;
+  seed?: number;
+}
+
+/**
+ * Everything a scenario runs against: a real broker and Postgres (its own when it kills them),
+ * its topics and database (migrated), canary events, and the processes it starts, all logging
+ * into the scenario's folder. `close()` stops what it started; `sweep()` reads every log.
+ */
+export interface ScenarioEnvironment {
+  readonly name: string;
+  readonly logDir: string;
+  readonly brokers: string[];
+  readonly broker: KafkaBroker | undefined;
+  readonly postgres: PostgresServer | undefined;
+  readonly databaseUrl: string;
+  readonly db: Kysely<Database>;
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly quarantineTopic: string;
+  readonly apiKey: string;
+  readonly feed: CanaryFeed;
+  ingress(options?: Partial<IngressProcessOptions>): ReturnType<typeof startIngressProcess>;
+  projector(
+    projector: ProjectorProcessOptions['projector'],
+    options?: Partial<ProjectorProcessOptions>,
+  ): ReturnType<typeof projectorProcess>;
+  /** Starts one service process per projector and waits until each answers /healthz. */
+  startProjectors(
+    names?: readonly ProjectorProcessOptions['projector'][],
+    options?: Partial<ProjectorProcessOptions>,
+  ): Promise<Array<ServiceProcess & { healthUrl: string }>>;
+  /** Sweeps every log of this scenario (its processes, brokers, Postgres) for PHI and keys. */
+  sweep(extraSecrets?: ReadonlyArray<{ label: string; value: string }>): SweepReport;
+  close(): Promise<void>;
+}
+
+export async function scenarioEnvironment(
+  options: EnvironmentOptions,
+): Promise<ScenarioEnvironment> {
+  const stack = testStack();
+  const logDir = scenarioLogFolder(options.name);
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const processes: ServiceProcess[] = [];
+  try {
+    const broker = options.dedicatedBroker ? await startDedicatedBroker() : undefined;
+    if (broker) cleanups.unshift(() => broker.stop());
+    const brokers = broker ? broker.brokers : stack.kafkaBrokers;
+    const postgres = options.dedicatedPostgres ? await startDedicatedPostgres() : undefined;
+    if (postgres) cleanups.unshift(() => postgres.stop());
+    let databaseUrl: string;
+    if (postgres) databaseUrl = postgres.url;
+    else {
+      const database = await createTestDatabase(`rel_${options.name.replace(/\W/g, '_')}`);
+      cleanups.unshift(() => database.drop());
+      databaseUrl = database.url;
+    }
+    const db = createDb({ connectionString: databaseUrl });
+    cleanups.unshift(() => db.destroy());
+    await migrateToLatest(db);
+
+    const topic = uniqueName(`${EVENTS_TOPIC}.rel-${options.name}`);
+    const quarantineTopic = uniqueName(`${QUARANTINE_TOPIC}.rel-${options.name}`);
+    for (const t of [topic, quarantineTopic]) {
+      await ensureTopic({ brokers, topic: t, partitions: options.partitions ?? 6 });
+    }
+    const kafka = new Kafka({
+      clientId: `reliability-${options.name}`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const apiKey = `relkey-${randomBytes(18).toString('base64url')}`;
+    const feed = new CanaryFeed({ seed: options.seed ?? 7 });
+
+    const env: ScenarioEnvironment = {
+      name: options.name,
+      logDir,
+      brokers,
+      broker,
+      postgres,
+      databaseUrl,
+      db,
+      kafka,
+      topic,
+      quarantineTopic,
+      apiKey,
+      feed,
+      ingress: async (overrides = {}) => {
+        const ingress = await startIngressProcess({
+          brokers,
+          apiKeys: [apiKey],
+          eventsTopic: topic,
+          quarantineTopic,
+          logDir,
+          ...overrides,
+        });
+        processes.push(ingress.process);
+        return ingress;
+      },
+      projector: async (projector, overrides = {}) => {
+        const service = await projectorProcess({
+          projector,
+          brokers,
+          databaseUrl,
+          topic,
+          logDir,
+          ...overrides,
+        });
+        processes.push(service);
+        return service;
+      },
+      startProjectors: async (names = PROJECTOR_NAMES, overrides = {}) => {
+        const started = [];
+        for (const name of names) {
+          const service = await env.projector(name, overrides);
+          service.start();
+          started.push(service);
+        }
+        for (const service of started) {
+          await waitForOk(service.healthUrl, 120_000, `projector ${service.label}`);
+        }
+        return started;
+      },
+      sweep: (extraSecrets = []) => {
+        const secrets = [
+          { label: 'canary patient data', value: feed.marker },
+          { label: 'the webhook API key', value: apiKey },
+          ...extraSecrets,
+        ];
+        const report = sweepLogs([logDir, ...serverLogs(stack.dataRoot)], secrets);
+        // For the final sweep of every process log (scenario 8, in the global teardown).
+        recordSweep(options.name, secrets, report, feed.canaries.length);
+        return report;
+      },
+      close: async () => {
+        for (const p of processes) await p.close();
+        for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      },
+    };
+    return env;
+  } catch (error) {
+    for (const p of processes) await p.close().catch(() => undefined);
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
