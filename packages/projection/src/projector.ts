@@ -42,6 +42,12 @@ export interface ProjectorOptions<S extends AggregateState> {
   sessionTimeoutMs?: number;
   /** Partitions applied in parallel (each in its own transaction); default 3. */
   partitionsConcurrently?: number;
+  /**
+   * How often the applied positions are committed to Kafka (for lag tools only: the checkpoints
+   * in Postgres are what the projector resumes from); default 1000 ms; 0: after every batch.
+   * A batch never waits for this round trip; `stop()` commits what is pending.
+   */
+  offsetCommitIntervalMs?: number;
   /** Called after each committed batch (tests and progress bars). */
   onBatch?: (info: {
     partition: number;
@@ -63,8 +69,8 @@ export interface Projector {
 /**
  * The projection runtime: one kafkajs consumer group per projector version, `eachBatch` with
  * auto-commit off. Each batch is applied in one Postgres transaction that also advances the
- * checkpoint ({@link applyBatch}); only then are offsets committed to Kafka (so lag tools
- * work). On assignment it seeks to the stored checkpoints. A database error pauses the
+ * checkpoint ({@link applyBatch}); the applied positions are then committed to Kafka in the
+ * background, coalesced (so lag tools work without a round trip per batch). On assignment it seeks to the stored checkpoints. A database error pauses the
  * partition's batch and retries with backoff (heartbeating), never skipping an event.
  */
 export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
@@ -83,6 +89,35 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let running = false;
+
+  // Applied positions not yet committed to Kafka, per partition (the latest wins).
+  const commitIntervalMs = options.offsetCommitIntervalMs ?? 1000;
+  const pendingCommits = new Map<number, string>();
+  let commitTimer: NodeJS.Timeout | undefined;
+  let commitChain: Promise<void> = Promise.resolve();
+  /** Commits what is pending, one commit request at a time (so offsets never go backwards). */
+  function flushCommits(): Promise<void> {
+    clearTimeout(commitTimer);
+    commitTimer = undefined;
+    commitChain = commitChain.then(async () => {
+      if (pendingCommits.size === 0 || !consumer) return;
+      const offsets = [...pendingCommits].map(([partition, offset]) => ({
+        topic,
+        partition,
+        offset,
+      }));
+      pendingCommits.clear();
+      await consumer
+        .commitOffsets(offsets)
+        .catch((error) =>
+          logger.warn(
+            { ...describeError(error) },
+            'offset commit to Kafka failed; the checkpoint in Postgres is authoritative',
+          ),
+        );
+    });
+    return commitChain;
+  }
 
   async function checkpoints(partitions: number[]): Promise<Map<number, string>> {
     const rows = await db
@@ -191,16 +226,9 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       ),
     );
     payload.resolveOffset(batch.lastOffset());
-    await consumer
-      ?.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset },
-      ])
-      .catch((error) =>
-        logger.warn(
-          { ...describeError(error) },
-          'offset commit to Kafka failed; the checkpoint in Postgres is authoritative',
-        ),
-      );
+    pendingCommits.set(batch.partition, outcome.nextOffset);
+    if (commitIntervalMs === 0 || !isRunning()) await flushCommits();
+    else commitTimer ??= setTimeout(() => void flushCommits(), commitIntervalMs);
 
     const lagNow = BigInt(batch.highWatermark) - BigInt(outcome.nextOffset);
     lag.observe(batch.partition, lagNow < 0n ? 0n : lagNow);
@@ -250,6 +278,8 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
         const partitions = payload.memberAssignment[topic] ?? [];
         lag.retain(partitions);
+        for (const p of pendingCommits.keys())
+          if (!partitions.includes(p)) pendingCommits.delete(p);
         checkpoints(partitions)
           .then(async (stored) => {
             // No checkpoint row: nothing of that partition was applied to THIS database (a new
@@ -291,6 +321,9 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     async stop() {
       if (!running) return;
       running = false;
+      // Commit what is pending while still a member; a batch that finishes during the
+      // disconnect commits its own position (it sees isRunning() false).
+      await flushCommits();
       await consumer?.disconnect().catch(() => undefined);
       await producer?.disconnect().catch(() => undefined);
       consumer = undefined;
