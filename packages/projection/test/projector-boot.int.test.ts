@@ -116,7 +116,21 @@ describe('projector boot', () => {
     const one = createProjector({ ...options, db: first, deadLetterTopic: null });
     await one.start();
     await until(async () => (await applied(first)) === events.length);
-    await one.stop(); // the group's offsets now sit at the end of the topic
+    await one.stop();
+    // stop() committed the applied positions to Kafka (they are committed in the background,
+    // coalesced, while running): the group's offsets sit at the end of the topic.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      expect(
+        committed?.partitions.map((p) => p.offset).sort(),
+        'committed offsets after stop',
+      ).toEqual(ends.map((e) => e.high).sort());
+    } finally {
+      await admin.disconnect();
+    }
     // The same group on an empty database (a new or restored one), and no new event arrives.
     const two = createProjector({ ...options, db: fresh, deadLetterTopic: null });
     await two.start();
