@@ -20,6 +20,33 @@ export async function readTopicCopies(
   topic: string,
   timeoutMs = 120_000,
 ): Promise<TopicCopies> {
+  const records = await readTopicRecords(kafka, topic, timeoutMs);
+  const copies = new Map<string, number>();
+  for (const record of records) {
+    const id = record.headers[HEADERS.eventId] ?? '?';
+    copies.set(id, (copies.get(id) ?? 0) + 1);
+  }
+  return {
+    records: records.length,
+    distinctOffsets: new Set(records.map((r) => `${r.partition}:${r.offset}`)).size,
+    copies,
+  };
+}
+
+/** One record of a topic, with its raw value and headers. */
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Reads every record of `topic` up to its current end (a throwaway consumer group). */
+export async function readTopicRecords(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 120_000,
+): Promise<TopicRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -27,16 +54,15 @@ export async function readTopicCopies(
   for (const { partition, high, low } of offsets) {
     if (BigInt(high) > BigInt(low)) remaining.set(partition, BigInt(high));
   }
-  const result: TopicCopies = { records: 0, distinctOffsets: 0, copies: new Map() };
-  if (remaining.size === 0) return result;
-  const seen = new Set<string>();
+  const records: TopicRecord[] = [];
+  if (remaining.size === 0) return records;
   const consumer = kafka.consumer({ groupId: `rel-reader-${randomBytes(6).toString('hex')}` });
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`reading ${topic}: timed out at ${result.records} records`)),
+        () => reject(new Error(`reading ${topic}: timed out at ${records.length} records`)),
         timeoutMs,
       );
       consumer
@@ -47,10 +73,16 @@ export async function readTopicCopies(
             if (high === undefined) return;
             for (const message of batch.messages) {
               if (BigInt(message.offset) >= high) continue;
-              result.records++;
-              seen.add(`${batch.partition}:${message.offset}`);
-              const id = message.headers?.[HEADERS.eventId]?.toString() ?? '?';
-              result.copies.set(id, (result.copies.get(id) ?? 0) + 1);
+              const headers: Record<string, string> = {};
+              for (const [name, value] of Object.entries(message.headers ?? {})) {
+                headers[name] = String(value?.toString() ?? '');
+              }
+              records.push({
+                partition: batch.partition,
+                offset: message.offset,
+                value: message.value ?? Buffer.alloc(0),
+                headers,
+              });
               if (BigInt(message.offset) + 1n >= high) remaining.delete(batch.partition);
             }
             if (remaining.size === 0) {
@@ -64,6 +96,5 @@ export async function readTopicCopies(
   } finally {
     await consumer.disconnect();
   }
-  result.distinctOffsets = seen.size;
-  return result;
+  return records;
 }

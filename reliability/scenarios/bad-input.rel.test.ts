@@ -7,12 +7,11 @@ import {
   mapConcurrent,
   type RawRequest,
   type RawResponse,
-  readTopicRecords,
   sendRaw,
 } from '../harness/hostile-http.js';
 import { recordScenario, secondsSince } from '../harness/report.js';
 import { atScale } from '../harness/scale.js';
-import { readTopicCopies } from '../harness/topic-copies.js';
+import { readTopicCopies, readTopicRecords } from '../harness/topic-copies.js';
 
 const FUZZ_RUNS = atScale(300, 2000);
 const FUZZ_SEED = 20_261_128;
