@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     ...(config.partitionsConcurrently === undefined
       ? {}
       : { partitionsConcurrently: config.partitionsConcurrently }),
+    // As the services read it (OFFSET_COMMIT_INTERVAL_MS, default 0: after each batch).
+    offsetCommitIntervalMs: Number(process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? 0),
     onBatch: ({ partition, outcome }) => {
       stats.applied += outcome.applied;
       stats.duplicates += outcome.duplicates;

@@ -21,7 +21,8 @@
  * fresh-orders,fresh-all), BENCH_INPROCESS=1 (also the three projectors in one process), and
  * experiments on the runtime without editing it: BENCH_MAX_BYTES_PER_PARTITION,
  * BENCH_PARTITIONS_CONCURRENTLY, BENCH_CONSUMER_OVERRIDES (JSON), BENCH_COMMIT_EVERY_MS,
- * BENCH_CPU_PROFILE_DIR (V8 profiles of the projector processes).
+ * BENCH_CPU_PROFILE_DIR (V8 profiles of the projector processes); OFFSET_COMMIT_INTERVAL_MS is
+ * passed to the projectors as the services take it.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -25,6 +25,12 @@ export const ProjectorServiceEnv = Type.Object({
     default: 4 * 1024 * 1024,
     description: 'largest fetch per partition, which bounds a batch (and its transaction)',
   }),
+  OFFSET_COMMIT_INTERVAL_MS: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description:
+      'commit applied positions to Kafka after each batch (0) or coalesced every N ms in the background',
+  }),
   STARTUP_TIMEOUT_MS: Type.Integer({
     minimum: 0,
     default: 120_000,

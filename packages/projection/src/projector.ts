@@ -44,8 +44,9 @@ export interface ProjectorOptions<S extends AggregateState> {
   partitionsConcurrently?: number;
   /**
    * How often the applied positions are committed to Kafka (for lag tools only: the checkpoints
-   * in Postgres are what the projector resumes from); default 1000 ms; 0: after every batch.
-   * A batch never waits for this round trip; `stop()` commits what is pending.
+   * in Postgres are what the projector resumes from). Default 0: after every batch, awaited.
+   * Above 0, batches do not wait for that round trip (commits are coalesced and sent in the
+   * background; `stop()` commits what is pending): lower latency, measured in docs/benchmarks.md.
    */
   offsetCommitIntervalMs?: number;
   /** Called after each committed batch (tests and progress bars). */
@@ -69,8 +70,9 @@ export interface Projector {
 /**
  * The projection runtime: one kafkajs consumer group per projector version, `eachBatch` with
  * auto-commit off. Each batch is applied in one Postgres transaction that also advances the
- * checkpoint ({@link applyBatch}); the applied positions are then committed to Kafka in the
- * background, coalesced (so lag tools work without a round trip per batch). On assignment it seeks to the stored checkpoints. A database error pauses the
+ * checkpoint ({@link applyBatch}); the applied positions are then committed to Kafka (so lag
+ * tools work), after each batch or coalesced in the background (`offsetCommitIntervalMs`).
+ * On assignment it seeks to the stored checkpoints. A database error pauses the
  * partition's batch and retries with backoff (heartbeating), never skipping an event.
  */
 export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
@@ -91,7 +93,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let running = false;
 
   // Applied positions not yet committed to Kafka, per partition (the latest wins).
-  const commitIntervalMs = options.offsetCommitIntervalMs ?? 1000;
+  const commitIntervalMs = options.offsetCommitIntervalMs ?? 0;
   const pendingCommits = new Map<number, string>();
   let commitTimer: NodeJS.Timeout | undefined;
   let commitChain: Promise<void> = Promise.resolve();
@@ -251,6 +253,78 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     options.onBatch?.({ partition: batch.partition, outcome, highWatermark: batch.highWatermark });
   }
 
+  /** Creates, connects and runs the consumer (on start, and to replace a crashed one). */
+  async function startConsumer(): Promise<void> {
+    consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
+    });
+    const c = consumer;
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = payload.memberAssignment[topic] ?? [];
+      lag.retain(partitions);
+      for (const p of pendingCommits.keys()) if (!partitions.includes(p)) pendingCommits.delete(p);
+      checkpoints(partitions)
+        .then(async (stored) => {
+          // No checkpoint row: nothing of that partition was applied to THIS database (a new
+          // or restored one), whatever offsets the group committed: start from the log start.
+          const missing = partitions.filter((p) => !stored.has(p));
+          if (missing.length > 0) {
+            await refreshLowWatermarks();
+            for (const p of missing) stored.set(p, lowWatermarks.get(p) ?? '0');
+          }
+          for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
+          logger.info(
+            { groupId, partitions, seeked: stored.size },
+            'partitions assigned; resuming from stored checkpoints',
+          );
+        })
+        .catch((error) =>
+          logger.warn(
+            { ...describeError(error) },
+            'could not read checkpoints on assignment; the batch guard still protects them',
+          ),
+        );
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      logger.error(
+        { ...describeError(payload.error), restart: payload.restart },
+        'consumer crashed',
+      );
+      // kafkajs restarts the consumer itself only after a retriable error; after any other
+      // it stays stopped, and the projector would sit idle while /healthz still answers.
+      if (!payload.restart) void replaceConsumer(c, 1);
+    });
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: true });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
+      eachBatch,
+    });
+  }
+
+  /** Replaces a consumer kafkajs gave up on by a new one, with backoff, while running. */
+  async function replaceConsumer(crashed: Consumer, attempt: number): Promise<void> {
+    const delay = backoffDelay(attempt, 1000, 30_000);
+    logger.warn({ attempt, retryInMs: delay }, 'replacing the crashed consumer');
+    await sleep(delay);
+    if (!running || consumer !== crashed) return;
+    await crashed.disconnect().catch(() => undefined);
+    try {
+      await startConsumer();
+    } catch (error) {
+      logger.error({ ...describeError(error) }, 'could not start a new consumer');
+      if (consumer) await replaceConsumer(consumer, attempt + 1);
+    }
+  }
+
   return {
     metrics,
     async start() {
@@ -265,57 +339,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         await producer.connect();
       }
       await refreshLowWatermarks().catch(() => undefined);
-      consumer = kafka.consumer({
-        groupId,
-        allowAutoTopicCreation: false,
-        maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
-        maxBytes: 32 * 1024 * 1024,
-        maxWaitTimeInMs: 100,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
-      });
-      const c = consumer;
-      c.on(c.events.GROUP_JOIN, ({ payload }) => {
-        const partitions = payload.memberAssignment[topic] ?? [];
-        lag.retain(partitions);
-        for (const p of pendingCommits.keys())
-          if (!partitions.includes(p)) pendingCommits.delete(p);
-        checkpoints(partitions)
-          .then(async (stored) => {
-            // No checkpoint row: nothing of that partition was applied to THIS database (a new
-            // or restored one), whatever offsets the group committed: start from the log start.
-            const missing = partitions.filter((p) => !stored.has(p));
-            if (missing.length > 0) {
-              await refreshLowWatermarks();
-              for (const p of missing) stored.set(p, lowWatermarks.get(p) ?? '0');
-            }
-            for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
-            logger.info(
-              { groupId, partitions, seeked: stored.size },
-              'partitions assigned; resuming from stored checkpoints',
-            );
-          })
-          .catch((error) =>
-            logger.warn(
-              { ...describeError(error) },
-              'could not read checkpoints on assignment; the batch guard still protects them',
-            ),
-          );
-      });
-      c.on(c.events.CRASH, ({ payload }) =>
-        logger.error(
-          { ...describeError(payload.error), restart: payload.restart },
-          'consumer crashed',
-        ),
-      );
-      await c.connect();
-      await c.subscribe({ topic, fromBeginning: true });
-      await c.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
-        eachBatch,
-      });
+      await startConsumer();
       logger.info({ groupId, topic, version }, 'projector started');
     },
     async stop() {

@@ -121,6 +121,7 @@ export async function runProjectorService<S extends AggregateState>(
       partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
+      offsetCommitIntervalMs: config.OFFSET_COMMIT_INTERVAL_MS,
     });
   let projector: Projector = makeProjector(version);
   await projector.start();

@@ -47,7 +47,7 @@ async function topicWith(prefix: string, count: number) {
   return { topic, events };
 }
 
-describe('projector boot', () => {
+describe('projector boot and recovery', () => {
   it('waits for a database that is down at boot, then starts by itself', async () => {
     const { topic, events } = await topicWith('boot-db-down', 300);
     const postgres = await startDedicatedPostgres();
@@ -140,5 +140,39 @@ describe('projector boot', () => {
       await two.stop();
     }
     expect(await applied(fresh)).toBe(events.length);
+  });
+
+  it('replaces a consumer that kafkajs gave up on (a crash it does not restart)', async () => {
+    const { topic, events } = await topicWith('crash-replace', 300);
+    const database = await createTestDatabase('crash_replace');
+    cleanups.push(() => database.drop());
+    const db = createDb({ connectionString: database.url });
+    cleanups.unshift(() => db.destroy());
+    expect((await migrateToLatest(db)).ok).toBe(true);
+    await ensureVersionTables(db, ordersProjector, 1);
+    let thrown = 0;
+    const projector = createProjector({
+      definition: ordersProjector,
+      version: 1,
+      kafka: testKafka('crash-replace', { logLevel: 0 }),
+      db,
+      topic,
+      groupId: `g-${topic}`,
+      deadLetterTopic: null,
+      maxBytesPerPartition: 4096,
+      // A TypeError out of eachBatch is "unrecoverable" to kafkajs: it crashes the consumer
+      // and does NOT restart it (other errors are retried, then restarted).
+      onBatch: () => {
+        if (thrown++ === 0) throw new TypeError('boom');
+      },
+    });
+    await projector.start();
+    try {
+      await until(async () => (await applied(db)) === events.length, 60_000);
+    } finally {
+      await projector.stop();
+    }
+    expect(thrown).toBeGreaterThan(1);
+    expect(await applied(db)).toBe(events.length);
   });
 });
