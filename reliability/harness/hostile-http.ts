@@ -123,24 +123,28 @@ export function sendRaw(
       }
       lines.push(Buffer.from('\r\n', 'latin1'));
       socket.write(Buffer.concat(lines));
-      if (request.chunked) {
-        const size = request.chunkBytes ?? 16 * 1024;
-        const writeChunks = async () => {
-          for (let at = 0; at < body.length && !done; at += size) {
-            const chunk = body.subarray(at, at + size);
-            const more = socket.write(
-              Buffer.concat([
-                Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'),
-                chunk,
-                Buffer.from('\r\n', 'latin1'),
-              ]),
-            );
-            if (!more) await new Promise((r) => socket.once('drain', r));
+      // Bodies go out in pieces, and stop once the server has answered: it may refuse an
+      // oversized body early and close, and writing on would only turn its answer into EPIPE.
+      const answered = () => done || received.length > 0;
+      const send = async (bytes: Buffer) => {
+        for (let at = 0; at < bytes.length && !answered(); at += 64 * 1024) {
+          if (!socket.write(bytes.subarray(at, at + 64 * 1024))) {
+            await new Promise((r) => socket.once('drain', r));
           }
-          if (!done) socket.write('0\r\n\r\n');
-        };
-        writeChunks().catch(() => undefined);
-      } else if (body.length > 0) socket.write(body);
+        }
+      };
+      const writeBody = async () => {
+        if (!request.chunked) return send(body);
+        const size = request.chunkBytes ?? 16 * 1024;
+        for (let at = 0; at < body.length && !answered(); at += size) {
+          const chunk = body.subarray(at, at + size);
+          await send(Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'));
+          await send(chunk);
+          await send(Buffer.from('\r\n', 'latin1'));
+        }
+        if (!answered()) socket.write('0\r\n\r\n');
+      };
+      writeBody().catch(() => undefined);
     });
   });
 }
