@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { HEADERS } from '@novamed-stream/events';
-import { startDedicatedBroker, uniqueName } from '@novamed-stream/testkit';
+import { readTopic, startDedicatedBroker, uniqueName } from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp, type IngressApp } from '../src/build-app.js';
 import { createKafkaClient } from '../src/kafka-client.js';
 import { createLogger } from '../src/logger.js';
 import { captureLogs } from './log-capture.js';
-import { readAll } from './topic-reader.js';
 
 const KEY = `outage-key-${randomUUID()}`;
 const DEADLINE_MS = 3000;
@@ -101,7 +100,7 @@ it('answers 503 (never 200) within the deadline while the broker is down, and 20
 
   // Every acknowledged event is in the topic.
   const stored = new Set(
-    (await readAll(kafka, eventsTopic)).map((message) => message.headers[HEADERS.eventId]),
+    (await readTopic(kafka, eventsTopic)).map((message) => message.headers[HEADERS.eventId]),
   );
   expect(acknowledged.length).toBeGreaterThanOrEqual(41);
   expect(acknowledged.filter((eventId) => !stored.has(eventId))).toEqual([]);
@@ -123,7 +122,7 @@ it('answers 503 within the deadline after a SIGKILL of the broker, and recovers'
   expect(last.status).toBe(200);
 
   const stored = new Set(
-    (await readAll(kafka, eventsTopic)).map((message) => message.headers[HEADERS.eventId]),
+    (await readTopic(kafka, eventsTopic)).map((message) => message.headers[HEADERS.eventId]),
   );
   expect(acknowledged.filter((eventId) => !stored.has(eventId))).toEqual([]);
 });

@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { HEADERS } from '@novamed-stream/events';
-import { testKafka, testStack, uniqueName } from '@novamed-stream/testkit';
+import { readTopic, testKafka, testStack, uniqueName } from '@novamed-stream/testkit';
 import { afterAll, expect, it } from 'vitest';
-import { readAll } from './topic-reader.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const KEY = `shutdown-key-${randomUUID()}`;
@@ -125,7 +124,7 @@ it('loses no acknowledged event when SIGTERM arrives under load, and exits 0', a
   expect(beforeSignal).toBeGreaterThanOrEqual(200);
   expect(output.join('')).toContain('shutdown complete');
   const stored = new Set(
-    (await readAll(testKafka('shutdown-check'), eventsTopic)).map(
+    (await readTopic(testKafka('shutdown-check'), eventsTopic)).map(
       (message) => message.headers[HEADERS.eventId],
     ),
   );

@@ -6,14 +6,13 @@ import {
   QUARANTINE_HEADERS,
   routingKey,
 } from '@novamed-stream/events';
-import { createTestTopic, testStack, uniqueName } from '@novamed-stream/testkit';
+import { createTestTopic, readTopic, testStack, uniqueName } from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type IngressApp } from '../src/build-app.js';
 import { createKafkaClient } from '../src/kafka-client.js';
 import { createLogger } from '../src/logger.js';
 import { captureLogs } from './log-capture.js';
-import { readAll } from './topic-reader.js';
 
 const KEY = `int-key-${randomUUID()}`;
 const logs = captureLogs();
@@ -127,7 +126,7 @@ describe('POST /webhooks/novamed against a real broker', () => {
       { received: true, event_id: 'evt_def456xyz' },
     ]);
 
-    const stored = await readAll(kafka, eventsTopic);
+    const stored = await readTopic(kafka, eventsTopic);
     for (const sample of samples) {
       const parsed = JSON.parse(sample.toString('utf8'));
       const record = stored.find((message) => message.headers[HEADERS.eventId] === parsed.event_id);
@@ -188,12 +187,12 @@ describe('POST /webhooks/novamed against a real broker', () => {
     });
     expect(answers.badEnvelope.body.error?.message).toContain('timestamp');
 
-    const stored = await readAll(kafka, eventsTopic);
+    const stored = await readTopic(kafka, eventsTopic);
     const storedIds = new Set(stored.map((message) => message.headers[HEADERS.eventId]));
     expect(storedIds.has(unknownType.event_id)).toBe(true);
     expect(storedIds.has(invalidData.event_id)).toBe(true);
 
-    const quarantined = await readAll(kafka, quarantineTopic);
+    const quarantined = await readTopic(kafka, quarantineTopic);
     expect(quarantined.map((message) => message.headers[QUARANTINE_HEADERS.reason]).sort()).toEqual(
       ['FORBIDDEN_JSON_KEY', 'INVALID_ENVELOPE', 'INVALID_JSON'],
     );
@@ -258,7 +257,7 @@ describe('POST /webhooks/novamed against a real broker', () => {
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1000);
 
     const wanted = new Set(events.map((event) => event.event_id));
-    const stored = (await readAll(kafka, eventsTopic)).filter((message) =>
+    const stored = (await readTopic(kafka, eventsTopic)).filter((message) =>
       wanted.has(message.headers[HEADERS.eventId] ?? ''),
     );
     // Every acknowledged event is stored; a 503 whose append completed after its deadline may

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
 
-/** One consumed record, headers decoded as UTF-8. */
-export interface ReadMessage {
+/** One record of a topic, headers decoded as UTF-8. */
+export interface TopicMessage {
   partition: number;
   offset: string;
   key: string | null;
@@ -24,11 +24,11 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
  * time of the call), with a throwaway consumer group. Throws if that takes longer than
  * `timeoutMs`.
  */
-export async function readAll(
+export async function readTopic(
   kafka: Kafka,
   topic: string,
-  timeoutMs = 60_000,
-): Promise<ReadMessage[]> {
+  timeoutMs = 120_000,
+): Promise<TopicMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -36,7 +36,7 @@ export async function readAll(
   for (const { partition, high, low } of offsets) {
     if (BigInt(high) > BigInt(low)) remaining.set(partition, BigInt(high));
   }
-  const messages: ReadMessage[] = [];
+  const messages: TopicMessage[] = [];
   if (remaining.size === 0) return messages;
 
   const consumer = kafka.consumer({ groupId: `reader-${randomBytes(6).toString('hex')}` });
@@ -45,22 +45,25 @@ export async function readAll(
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`readAll(${topic}): timed out with ${messages.length} records`)),
+        () => reject(new Error(`readTopic(${topic}): timed out with ${messages.length} records`)),
         timeoutMs,
       );
       consumer
         .run({
-          eachMessage: async ({ partition, message }) => {
-            const high = remaining.get(partition);
-            if (high === undefined || BigInt(message.offset) >= high) return;
-            messages.push({
-              partition,
-              offset: message.offset,
-              key: message.key === null ? null : message.key.toString(),
-              value: message.value ?? Buffer.alloc(0),
-              headers: decodeHeaders(message.headers),
-            });
-            if (BigInt(message.offset) + 1n >= high) remaining.delete(partition);
+          eachBatch: async ({ batch }) => {
+            const high = remaining.get(batch.partition);
+            if (high === undefined) return;
+            for (const message of batch.messages) {
+              if (BigInt(message.offset) >= high) continue;
+              messages.push({
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key === null ? null : message.key.toString(),
+                value: message.value ?? Buffer.alloc(0),
+                headers: decodeHeaders(message.headers),
+              });
+              if (BigInt(message.offset) + 1n >= high) remaining.delete(batch.partition);
+            }
             if (remaining.size === 0) {
               clearTimeout(timer);
               resolve();
