@@ -19,7 +19,6 @@ import {
   projectorProcess,
   type ServiceProcess,
   startIngressProcess,
-  waitForOk,
 } from './processes.js';
 import { scenarioLogFolder } from './run-folder.js';
 import { serverLogs } from './server-logs.js';
@@ -62,7 +61,7 @@ export interface ScenarioEnvironment {
     projector: ProjectorProcessOptions['projector'],
     options?: Partial<ProjectorProcessOptions>,
   ): ReturnType<typeof projectorProcess>;
-  /** Starts one service process per projector and waits until each answers /healthz. */
+  /** Starts one service process per projector, at once, and waits until each answers /healthz. */
   startProjectors(
     names?: readonly ProjectorProcessOptions['projector'][],
     options?: Partial<ProjectorProcessOptions>,
@@ -146,18 +145,14 @@ export async function scenarioEnvironment(
         processes.push(service);
         return service;
       },
-      startProjectors: async (names = PROJECTOR_NAMES, overrides = {}) => {
-        const started = [];
-        for (const name of names) {
-          const service = await env.projector(name, overrides);
-          service.start();
-          started.push(service);
-        }
-        for (const service of started) {
-          await waitForOk(service.healthUrl, 120_000, `projector ${service.label}`);
-        }
-        return started;
-      },
+      startProjectors: (names = PROJECTOR_NAMES, overrides = {}) =>
+        Promise.all(
+          names.map(async (name) => {
+            const service = await env.projector(name, overrides);
+            await service.start();
+            return service;
+          }),
+        ),
       sweep: (extraSecrets = []) => {
         const secrets = [
           { label: 'canary patient data', value: feed.marker },
@@ -170,13 +165,13 @@ export async function scenarioEnvironment(
         return report;
       },
       close: async () => {
-        for (const p of processes) await p.close();
+        for (const p of processes) await p.stop(10_000);
         for (const cleanup of cleanups) await cleanup().catch(() => undefined);
       },
     };
     return env;
   } catch (error) {
-    for (const p of processes) await p.close().catch(() => undefined);
+    for (const p of processes) await p.stop(10_000).catch(() => undefined);
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw error;
   }

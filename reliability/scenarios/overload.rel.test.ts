@@ -112,7 +112,7 @@ it('7. slow clients are cut off in time; overload gets 503 + Retry-After, every 
     () => 0,
   );
   const slowCrashes = slow.process.exits.length;
-  await slow.process.stop('SIGTERM', 20_000);
+  await slow.process.stop(20_000);
 
   // --- (b) overload: a burst far past MAX_PENDING, then one of large bodies ----------------
   const over = await e.ingress({

@@ -42,7 +42,7 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
   });
   const killedAt: number[] = [];
   for (let k = 1; k <= KILLS; k++) {
-    orders.start();
+    await orders.start();
     // Kill each process once it has applied something of its own and the replay reached the
     // next k/(KILLS+1) of the topic, so the kills spread over the whole replay (with 64 KiB
     // fetches the checkpoints move ~200 events at a time), mostly inside a batch transaction.
@@ -55,9 +55,9 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
     await orders.kill();
     killedAt.push(Number(await checkpointSum(db, 'orders', topic)));
   }
-  orders.start();
+  await orders.start();
   await waitCaughtUp(db, kafka, topic, ['orders'], 240_000);
-  const exitCode = await orders.stop('SIGTERM');
+  const exitCode = await orders.stop();
 
   // A clean rebuild: the same service, never killed, into a fresh database.
   const clean = await createTestDatabase('rel_clean_rebuild');
@@ -68,9 +68,9 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
     label: 'orders-clean-rebuild',
     databaseUrl: clean.url,
   });
-  rebuild.start();
+  await rebuild.start();
   await waitCaughtUp(cleanDb, kafka, topic, ['orders'], 240_000);
-  await rebuild.stop('SIGTERM');
+  await rebuild.stop();
 
   const killed = await stateChecksum(db, 'orders');
   const reference = await stateChecksum(cleanDb, 'orders');

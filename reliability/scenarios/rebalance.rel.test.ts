@@ -28,7 +28,7 @@ it('4. projector scaled 1 -> 2 -> 1 during load: no double effects', async () =>
   const ingress = await env.ingress();
   const first = await env.projector('orders', { label: 'orders-a' });
   const second = await env.projector('orders', { label: 'orders-b' });
-  first.start();
+  await first.start();
   const events = env.feed.take(EVENTS);
   const progress = new Progress();
   const load = sendLikeNovaMed(events, {
@@ -39,7 +39,7 @@ it('4. projector scaled 1 -> 2 -> 1 during load: no double effects', async () =>
     onAcknowledged: progress.tick,
   });
   await progress.reach(Math.floor(EVENTS * 0.25));
-  second.start();
+  await second.start();
   const scaledUpAt = progress.count;
   // Wait until the group spread over both, then scale down while the load goes on.
   const deadline = Date.now() + 60_000;
@@ -51,7 +51,7 @@ it('4. projector scaled 1 -> 2 -> 1 during load: no double effects', async () =>
     await new Promise((r) => setTimeout(r, 100));
   }
   const scaledDownAt = progress.count;
-  const firstExit = await first.stop('SIGTERM');
+  const firstExit = await first.stop();
   const { report, acknowledged } = await load;
 
   await waitCaughtUp(env.db, env.kafka, env.topic, ['orders'], 240_000);

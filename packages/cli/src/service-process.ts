@@ -25,7 +25,11 @@ export interface ServiceSpec {
  * SIGTERM (then SIGKILL after a grace period).
  */
 export class ServiceProcess {
+  /** Every exit of a process it started, in order (a service started again has several). */
+  readonly exits: Array<{ code: number | null; signal: NodeJS.Signals | null }> = [];
   #child: ChildProcess | undefined;
+  /** Settles when the current process has exited and its output is all in the log. */
+  #closed: Promise<void> = Promise.resolve();
   #log: WriteStream | undefined;
   #exited = false;
 
@@ -43,6 +47,11 @@ export class ServiceProcess {
     return this.#child !== undefined && !this.#exited;
   }
 
+  get logFile(): string {
+    return this.spec.logFile;
+  }
+
+  /** Starts a process (again, after the previous one exited) and waits until it is ready. */
   async start(): Promise<void> {
     await mkdir(dirname(this.spec.logFile), { recursive: true });
     this.#log = createWriteStream(this.spec.logFile, { flags: 'a' });
@@ -63,10 +72,13 @@ export class ServiceProcess {
       },
     );
     this.#child = child;
+    this.#exited = false;
+    this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout?.pipe(this.#log, { end: false });
     child.stderr?.pipe(this.#log, { end: false });
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       this.#exited = true;
+      this.exits.push({ code, signal });
     });
     const deadline = Date.now() + (this.spec.readyTimeoutMs ?? 60_000);
     while (Date.now() < deadline) {
@@ -87,27 +99,30 @@ export class ServiceProcess {
     );
   }
 
-  /** SIGTERM, wait up to `graceMs` for a clean exit, then SIGKILL. */
-  async stop(graceMs = 15_000): Promise<void> {
-    const child = this.#child;
-    if (!child || this.#exited) return this.#closeLog();
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-    await this.#closeLog();
+  /**
+   * SIGTERM, wait up to `graceMs` for a clean exit, then SIGKILL. Resolves with the exit code
+   * (null when a signal ended it).
+   */
+  stop(graceMs = 15_000): Promise<number | null> {
+    return this.#end('SIGTERM', graceMs);
   }
 
   /** SIGKILL and wait for the exit. */
-  async kill(): Promise<void> {
+  kill(): Promise<number | null> {
+    return this.#end('SIGKILL', 0);
+  }
+
+  async #end(signal: NodeJS.Signals, graceMs: number): Promise<number | null> {
     const child = this.#child;
     if (child && !this.#exited) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      await exited;
+      child.kill(signal);
+      const timer = graceMs > 0 ? setTimeout(() => child.kill('SIGKILL'), graceMs) : undefined;
+      await this.#closed;
+      clearTimeout(timer);
     }
+    await this.#closed;
     await this.#closeLog();
+    return this.exits.at(-1)?.code ?? null;
   }
 
   #closeLog(): Promise<void> {
