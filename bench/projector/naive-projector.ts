@@ -82,12 +82,11 @@ export async function runNaiveProjector(options: NaiveProjectorOptions): Promise
               row === undefined
                 ? definition.readModel.initial(id, event.clinic_id)
                 : stateFromRow(definition, row);
-            await upsertStates(trx, definition, options.version, [
+            await upsertStates(trx, definition, options.version, partition, [
               {
                 id,
                 state: definition.readModel.evolve(state, event),
                 eventsApplied: Number(row?.['events_applied'] ?? 0) + 1,
-                partition,
                 offset: message.offset,
               },
             ]);

@@ -36,7 +36,6 @@ export interface LoopStats {
 interface Working {
   state: AggregateState;
   eventsApplied: number;
-  partition: number;
   offset: string;
 }
 
@@ -84,13 +83,11 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
           const current = states.get(id) ?? {
             state: definition.readModel.initial(id, event.clinic_id),
             eventsApplied: 0,
-            partition: batch.partition,
             offset: message.offset,
           };
           const next = {
             state: definition.readModel.evolve(current.state, event),
             eventsApplied: current.eventsApplied + 1,
-            partition: batch.partition,
             offset: message.offset,
           };
           states.set(id, next);
@@ -111,7 +108,9 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
             );
           }
           for (const [definition, rows] of changed) {
-            await upsertStates(trx, definition, options.version, [...rows.values()]);
+            await upsertStates(trx, definition, options.version, batch.partition, [
+              ...rows.values(),
+            ]);
           }
         });
         stats.batches += 1;

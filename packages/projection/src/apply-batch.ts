@@ -3,7 +3,8 @@ import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-s
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
-import { fromColumn, LINEAGE_COLUMNS, toColumn } from './read-model-table.js';
+import { fromColumn } from './read-model-table.js';
+import { insertHistoryRows, type StateRow, upsertStateRows } from './table-statements.js';
 
 /** A Kafka message as the runtime needs it (a subset of kafkajs's). */
 export interface BatchMessage {
@@ -155,7 +156,7 @@ async function applyInTransaction<S extends AggregateState>(
   let { duplicates } = classified;
 
   const schema = versionSchema(definition.name, version);
-  const newIds = await insertHistory(trx, definition, schema, input, candidates);
+  const newIds = await insertHistoryRows(trx, definition, schema, input, candidates);
   const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
   duplicates += candidates.length - fresher.length;
 
@@ -323,7 +324,7 @@ export async function reapplyMessages<S extends AggregateState>(
   return db.transaction().execute(async (trx) => {
     const { candidates, rejected, skipped } = classify(definition, input.messages);
     const schema = versionSchema(definition.name, version);
-    const newIds = await insertHistory(trx, definition, schema, input, candidates);
+    const newIds = await insertHistoryRows(trx, definition, schema, input, candidates);
     const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
     await foldAndWrite(trx, definition, schema, input.partition, fresher);
     const results = new Map<string, ReapplyResult>();
@@ -364,36 +365,6 @@ export async function reapplyMessages<S extends AggregateState>(
   });
 }
 
-/** Inserts the candidates into the history table; returns the event_ids that were new. */
-async function insertHistory<S extends AggregateState>(
-  trx: Transaction<Database>,
-  definition: ProjectorDefinition<S>,
-  schema: string,
-  input: BatchInput,
-  candidates: readonly Candidate[],
-): Promise<Set<string>> {
-  if (candidates.length === 0) return new Set();
-  const { table } = definition;
-  const result = await sql<{ event_id: string }>`
-    insert into ${sql.table(`${schema}.${table.eventsTable}`)}
-      (event_id, ${sql.ref(table.idColumn)}, event_type, event_timestamp, clinic_id, received_at,
-       topic, partition, "offset", data)
-    select e, a, ty, ts, c, r, ${input.topic}::text, ${input.partition}::integer, o, d
-    from unnest(
-      ${candidates.map((c) => c.event.event_id)}::text[],
-      ${candidates.map((c) => c.id)}::text[],
-      ${candidates.map((c) => c.event.event_type)}::text[],
-      ${candidates.map((c) => c.event.timestamp)}::timestamptz[],
-      ${candidates.map((c) => c.event.clinic_id)}::text[],
-      ${candidates.map((c) => c.receivedAt)}::timestamptz[],
-      ${candidates.map((c) => c.offset)}::bigint[],
-      ${candidates.map((c) => JSON.stringify(c.event.data))}::jsonb[]
-    ) as u(e, a, ty, ts, c, r, o, d)
-    on conflict (event_id) do nothing
-    returning event_id`.execute(trx);
-  return new Set(result.rows.map((r) => r.event_id));
-}
-
 /**
  * Loads the rows of the aggregates the new events touch (one query), folds the events into
  * them in offset order, and upserts every changed row in one UNNEST statement.
@@ -417,68 +388,28 @@ async function foldAndWrite<S extends AggregateState>(
     select * from ${sql.table(`${schema}.${table.stateTable}`)}
     where ${sql.ref(table.idColumn)} = any(${ids}::text[])`.execute(trx);
 
-  interface Working {
-    state: S;
-    eventsApplied: number;
-    sourceOffset: string;
-  }
-  const working = new Map<string, Working>();
+  const working = new Map<string, StateRow<S>>();
   for (const row of loaded.rows) {
     const id = String(row[table.idColumn]);
     working.set(id, {
+      id,
       state: stateFromRow<S>(definition, row),
       eventsApplied: Number(row['events_applied'] ?? 0),
-      sourceOffset: String(row['source_offset'] ?? '0'),
+      offset: String(row['source_offset'] ?? '0'),
     });
   }
   for (const { event, id, offset } of events) {
-    const current = working.get(id) ?? {
-      state: readModel.initial(id, event.clinic_id),
-      eventsApplied: 0,
-      sourceOffset: offset,
-    };
+    const current = working.get(id);
     working.set(id, {
-      state: readModel.evolve(current.state, event),
-      eventsApplied: current.eventsApplied + 1,
-      sourceOffset: offset,
+      id,
+      state: readModel.evolve(current?.state ?? readModel.initial(id, event.clinic_id), event),
+      eventsApplied: (current?.eventsApplied ?? 0) + 1,
+      offset,
     });
   }
 
-  const columns = table.columns;
-  const rows = [...working.entries()];
-  const names = [
-    table.idColumn,
-    ...columns.map((c) => c.name),
-    ...LINEAGE_COLUMNS.map((c) => c.name),
-  ];
-  const aliases = ['id', ...columns.map((_, i) => `c${i}`), 'events_applied', 'source_offset'];
-  const arrays = [
-    sql`${rows.map(([id]) => id)}::text[]`,
-    ...columns.map((column) => {
-      const values = rows.map(([, w]) =>
-        toColumn(column.type, (w.state as Record<string, unknown>)[column.name]),
-      );
-      return sql`${values}::${sql.raw(column.type)}[]`;
-    }),
-    sql`${rows.map(([, w]) => w.eventsApplied)}::integer[]`,
-    sql`${rows.map(([, w]) => w.sourceOffset)}::bigint[]`,
-  ];
-  const selected = [
-    ...aliases.slice(0, -1).map((a) => sql.ref(`u.${a}`)),
-    sql`${partition}::integer`,
-    sql.ref('u.source_offset'),
-    sql`now()`,
-  ];
-  const updates = names
-    .filter((n) => n !== table.idColumn)
-    .map((n) => sql`${sql.ref(n)} = excluded.${sql.ref(n)}`);
-  await sql`
-    insert into ${sql.table(`${schema}.${table.stateTable}`)}
-      (${sql.join(names.map((n) => sql.ref(n)))})
-    select ${sql.join(selected)}
-    from unnest(${sql.join(arrays)}) as u(${sql.join(aliases.map((a) => sql.ref(a)))})
-    on conflict (${sql.ref(table.idColumn)}) do update set ${sql.join(updates)}`.execute(trx);
-  return rows.length;
+  await upsertStateRows(trx, definition, schema, partition, [...working.values()]);
+  return working.size;
 }
 
 /** Rebuilds a state from its current-state row (the inverse of the upsert above). */

@@ -63,3 +63,9 @@ export {
   projectorMain,
   runProjectorService,
 } from './run-projector-service.js';
+export {
+  type HistoryRow,
+  insertHistoryRows,
+  type StateRow,
+  upsertStateRows,
+} from './table-statements.js';
