@@ -18,12 +18,10 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
-import { ensureTopic, startStack } from '@novamed-stream/devstack';
+import { ensureTopic } from '@novamed-stream/devstack';
 import {
   dropVersion,
   ensureVersionTables,
@@ -34,9 +32,9 @@ import {
 } from '@novamed-stream/projection';
 import { PROJECTORS } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { Kysely } from 'kysely';
+import { type Kafka, Partitioners } from 'kafkajs';
 import pg from 'pg';
+import { startBenchStack } from './bench-stack.js';
 import { generateEventMix, type MixMessage } from './event-mix.js';
 import { runRawUpsertLoop } from './raw-upsert-loop.js';
 import { RunClock } from './run-clock.js';
@@ -269,54 +267,14 @@ async function main(): Promise<void> {
       })();
     });
   }
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-rebuild-'));
-  await chmod(dataDir, 0o755); // the embedded Postgres runs as `postgres` when we are root
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   try {
-    log(
-      `starting the stack (${env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS' : 'local Kafka'}, ${env['DATABASE_URL'] ? 'DATABASE_URL' : 'local Postgres'})`,
-    );
-    const stack = await startStack({
-      dataDir,
-      kafkaBrokers: env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()),
-      databaseUrl: env['DATABASE_URL'],
-      kafkaHeap: { initial: '512m', max: '1g' },
-      log: () => {},
+    const { stack, databaseUrl, pool, db, kafka, topic } = await startBenchStack({
+      name: 'rebuild',
+      runId,
+      partitions: PARTITIONS,
+      cleanups,
+      log,
     });
-    cleanups.unshift(() => stack.stop());
-
-    const database = `bench_rebuild_${runId}`;
-    const admin = new pg.Client({ connectionString: stack.databaseUrl });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    cleanups.unshift(async () => {
-      const c = new pg.Client({ connectionString: stack.databaseUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    });
-    const url = new URL(stack.databaseUrl);
-    url.pathname = `/${database}`;
-    const databaseUrl = url.toString();
-    const pools: Array<Kysely<Database>> = [];
-    const pool = (name: string) => {
-      const db = createDb({ connectionString: databaseUrl, applicationName: `bench-${name}` });
-      pools.push(db);
-      return db;
-    };
-    cleanups.unshift(() => Promise.all(pools.map((p) => p.destroy())));
-    const db = pool('setup');
-    const migrated = await migrateToLatest(db);
-    if (!migrated.ok) throw migrated.error;
-
-    const kafka = new Kafka({
-      clientId: 'bench-rebuild',
-      brokers: stack.kafkaBrokers,
-      logLevel: logLevel.ERROR,
-    });
-    const topic = `bench.rebuild.${runId}`;
-    await ensureTopic({ brokers: stack.kafkaBrokers, topic, partitions: PARTITIONS });
     await ensureTopic({ brokers: stack.kafkaBrokers, topic: `${topic}.dead`, partitions: 1 });
     const mix = generateEventMix({ runId, messages: EVENTS });
     const total = mix.messages.length;

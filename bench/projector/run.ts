@@ -25,19 +25,19 @@
  * passed to the projectors as the services take it.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
-import { ensureTopic, startStack } from '@novamed-stream/devstack';
+import type { Database } from '@novamed-stream/db';
+import { ensureTopic } from '@novamed-stream/devstack';
 import type { AggregateKind } from '@novamed-stream/events';
 import { ensureVersionTables, type ProjectorDefinition } from '@novamed-stream/projection';
 import { PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { type Kafka, Partitioners } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
+import { startBenchStack } from './bench-stack.js';
 import { type CpuGroup, CpuWindow, waitForQuiet } from './cpu-sampler.js';
 import { generateEventMix, type MixMessage } from './event-mix.js';
 import { type FreshnessScenarioResult, runFreshnessScenario } from './freshness-scenario.js';
@@ -192,56 +192,14 @@ function kindOf(definition: ProjectorDefinition<AggregateState>): AggregateKind 
 async function main(): Promise<void> {
   const runId = randomBytes(4).toString('hex');
   const cleanups: Array<() => Promise<unknown>> = [];
-  const dataDir = await mkdtemp(join(tmpdir(), 'bench-projector-'));
-  // The embedded Postgres runs as the `postgres` user when we are root.
-  await chmod(dataDir, 0o755);
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   try {
-    log(
-      `starting the stack (${env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS' : 'local Kafka'}, ${env['DATABASE_URL'] ? 'DATABASE_URL' : 'local Postgres'})`,
-    );
-    const stack = await startStack({
-      dataDir,
-      kafkaBrokers: env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()),
-      databaseUrl: env['DATABASE_URL'],
-      kafkaHeap: { initial: '512m', max: '1g' },
-      log: () => {},
+    const { stack, databaseUrl, pool, db, kafka, topic } = await startBenchStack({
+      name: 'projector',
+      runId,
+      partitions: PARTITIONS,
+      cleanups,
+      log,
     });
-    cleanups.unshift(() => stack.stop());
-
-    // A database of its own, dropped at the end (also on an external DATABASE_URL).
-    const database = `bench_projector_${runId}`;
-    const admin = new pg.Client({ connectionString: stack.databaseUrl });
-    await admin.connect();
-    await admin.query(`create database ${database}`);
-    await admin.end();
-    cleanups.unshift(async () => {
-      const c = new pg.Client({ connectionString: stack.databaseUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${database} with (force)`);
-      await c.end();
-    });
-    const url = new URL(stack.databaseUrl);
-    url.pathname = `/${database}`;
-    const databaseUrl = url.toString();
-    const pools: Array<Kysely<Database>> = [];
-    const pool = (name: string) => {
-      const db = createDb({ connectionString: databaseUrl, applicationName: `bench-${name}` });
-      pools.push(db);
-      return db;
-    };
-    cleanups.unshift(() => Promise.all(pools.map((p) => p.destroy())));
-    const db = pool('setup');
-    const migrated = await migrateToLatest(db);
-    if (!migrated.ok) throw migrated.error;
-
-    const kafka = new Kafka({
-      clientId: 'bench-projector',
-      brokers: stack.kafkaBrokers,
-      logLevel: logLevel.ERROR,
-    });
-    const topic = `bench.projector.${runId}`;
-    await ensureTopic({ brokers: stack.kafkaBrokers, topic, partitions: PARTITIONS });
     const mix = generateEventMix({ runId, messages: EVENTS });
     const total = mix.messages.length;
     const bytes = mix.messages.reduce((n, m) => n + m.value.length, 0);
