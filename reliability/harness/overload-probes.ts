@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 
 /** Resident set size of `pid` in bytes (VmRSS of /proc/<pid>/status), or undefined. */
@@ -37,75 +36,6 @@ export class RssSampler {
     this.#take();
     return { peak: Math.max(0, ...this.samples), samples: this.samples.length };
   }
-}
-
-/** One webhook answer: status, error code, Retry-After; status 0 when there was none. */
-export interface WebhookAnswer {
-  status: number;
-  code: string | undefined;
-  retryAfter: string | undefined;
-  networkError: string | undefined;
-}
-
-/** POSTs `body` with node:http and reads the answer's status, error code and Retry-After. */
-export function postAndRead(
-  agent: http.Agent,
-  url: string,
-  apiKey: string,
-  body: string,
-  timeoutMs = 30_000,
-): Promise<WebhookAnswer> {
-  return new Promise((resolve) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: timeoutMs,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'x-api-key': apiKey,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => {
-          let code: string | undefined;
-          try {
-            const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-              error?: { code?: unknown };
-            };
-            code = typeof json.error?.code === 'string' ? json.error.code : undefined;
-          } catch {
-            code = undefined;
-          }
-          resolve({
-            status: response.statusCode ?? 0,
-            code,
-            retryAfter: response.headers['retry-after'],
-            networkError: undefined,
-          });
-        });
-        response.on('error', (e: NodeJS.ErrnoException) =>
-          resolve({ status: 0, code: undefined, retryAfter: undefined, networkError: e.code }),
-        );
-      },
-    );
-    request.on('timeout', () =>
-      request.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
-    );
-    request.on('error', (e: NodeJS.ErrnoException) =>
-      resolve({
-        status: 0,
-        code: undefined,
-        retryAfter: undefined,
-        networkError: e.code ?? 'error',
-      }),
-    );
-    request.end(body);
-  });
 }
 
 /** How a slow client ended: cut off by the server (closed, or answered 408), or not. */

@@ -44,14 +44,22 @@ export interface SendOptions {
   requestTimeoutMs?: number;
 }
 
-/** One POST with node:http (keep-alive): the status, or `undefined` on a network error. */
-export function postWebhook(
+/** One webhook answer: status, error code, Retry-After; status 0 when there was none. */
+export interface WebhookAnswer {
+  status: number;
+  code: string | undefined;
+  retryAfter: string | undefined;
+  networkError: string | undefined;
+}
+
+/** POSTs `body` with node:http and reads the answer's status, error code and Retry-After. */
+export function postAndRead(
   agent: http.Agent,
   url: string,
   apiKey: string,
   body: string,
-  timeoutMs = 10_000,
-): Promise<{ status: number; retryAfter: string | undefined } | undefined> {
+  timeoutMs = 30_000,
+): Promise<WebhookAnswer> {
   return new Promise((resolve) => {
     const request = http.request(
       url,
@@ -66,18 +74,41 @@ export function postWebhook(
         },
       },
       (response) => {
-        response.resume();
-        response.on('end', () =>
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => {
+          let code: string | undefined;
+          try {
+            const json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              error?: { code?: unknown };
+            };
+            code = typeof json.error?.code === 'string' ? json.error.code : undefined;
+          } catch {
+            code = undefined;
+          }
           resolve({
             status: response.statusCode ?? 0,
+            code,
             retryAfter: response.headers['retry-after'],
-          }),
+            networkError: undefined,
+          });
+        });
+        response.on('error', (e: NodeJS.ErrnoException) =>
+          resolve({ status: 0, code: undefined, retryAfter: undefined, networkError: e.code }),
         );
-        response.on('error', () => resolve(undefined));
       },
     );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve(undefined));
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
+    );
+    request.on('error', (e: NodeJS.ErrnoException) =>
+      resolve({
+        status: 0,
+        code: undefined,
+        retryAfter: undefined,
+        networkError: e.code ?? 'error',
+      }),
+    );
     request.end(body);
   });
 }
@@ -112,14 +143,14 @@ export async function sendLikeNovaMed(
     const first = Date.now();
     for (let attempt = 0; ; attempt++) {
       report.attempts++;
-      const answer = await postWebhook(
+      const answer = await postAndRead(
         agent,
         options.url(),
         options.apiKey,
         event.body,
-        options.requestTimeoutMs,
+        options.requestTimeoutMs ?? 10_000,
       );
-      if (answer === undefined) report.networkErrors++;
+      if (answer.status === 0) report.networkErrors++;
       else {
         report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
         if (answer.status === 503 && answer.retryAfter !== undefined) report.retryAfter++;

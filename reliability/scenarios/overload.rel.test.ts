@@ -4,15 +4,14 @@ import type { CanaryEvent } from '../harness/canary.js';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
 import { mapConcurrent } from '../harness/hostile-http.js';
 import {
-  postAndRead,
   RssSampler,
   rssBytes,
   type SlowClientResult,
   slowClient,
-  type WebhookAnswer,
 } from '../harness/overload-probes.js';
 import { recordScenario, secondsSince } from '../harness/report.js';
 import { atScale } from '../harness/scale.js';
+import { postAndRead, type WebhookAnswer } from '../harness/sender.js';
 import { readTopicCopies } from '../harness/topic-copies.js';
 
 /** (a) slow clients */
