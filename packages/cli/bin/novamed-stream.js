@@ -16,8 +16,9 @@ const args = !existsSync(source)
       source,
       ...process.argv.slice(2),
     ];
-const child = spawn(process.execPath, args, { stdio: 'inherit' });
-// The terminal sends Ctrl-C to the whole process group; relay what is sent to us alone.
-for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-process.on('SIGINT', () => {});
+// An IPC channel too: the child notices when this process is gone, however it ended.
+const child = spawn(process.execPath, args, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+// Relay signals sent to us alone (a terminal's Ctrl-C reaches both; the child counts the twin
+// it gets a moment later as the same request).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

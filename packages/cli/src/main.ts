@@ -7,7 +7,7 @@ let interrupts = 0;
 const args = process.argv.slice(2);
 if (args[0] !== 'up') {
   // `up` handles its own signals (it stops the services, then the servers).
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       interrupts++;
       if (interrupts > 1) {
@@ -26,5 +26,6 @@ const io: CliIo = {
   signal: controller.signal,
 };
 const code = await runCli(args, io);
-// Flush before exiting: stdout may be a pipe.
+// Flush before exiting: stdout may be a pipe (or a terminal that is gone: exit anyway).
+setTimeout(() => process.exit(code), 2000).unref();
 process.stdout.write('', () => process.exit(code));

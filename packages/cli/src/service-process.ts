@@ -66,12 +66,15 @@ export class ServiceProcess {
       {
         cwd: this.repoRoot,
         env: { ...process.env, ...this.spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // An IPC channel too: the service stops by itself when this process is gone, however it
+        // ended (see its main).
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: the terminal's Ctrl-C reaches `up`, which stops services in order.
         detached: true,
       },
     );
     this.#child = child;
+    child.channel?.unref();
     this.#exited = false;
     this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
     child.stdout?.pipe(this.#log, { end: false });

@@ -245,7 +245,10 @@ export function systemExtension(options: UpOptions): StackExtension {
   };
 }
 
-/** `novamed-stream up`: the whole local system in the foreground until Ctrl-C. */
-export async function up(env: NodeJS.ProcessEnv, dataDir: string): Promise<void> {
-  await runLocalStack(systemExtension(readUpOptions(env, dataDir)));
+/**
+ * `novamed-stream up`: the whole local system in the foreground until Ctrl-C, SIGTERM or SIGHUP;
+ * resolves with the exit code once everything has stopped.
+ */
+export function up(env: NodeJS.ProcessEnv, dataDir: string): Promise<number> {
+  return runLocalStack(systemExtension(readUpOptions(env, dataDir)));
 }

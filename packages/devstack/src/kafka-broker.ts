@@ -117,6 +117,9 @@ export class KafkaBroker {
         // The JVM writes straight into the log file (stdout/stderr: JVM errors, crash reports),
         // so nothing is lost if this process goes away first.
         stdio: ['ignore', logFd, logFd],
+        // Its own process group: a terminal's Ctrl-C reaches the host, which stops the broker
+        // after the services that use it.
+        detached: true,
       });
     } finally {
       closeSync(logFd);

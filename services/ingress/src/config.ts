@@ -46,7 +46,7 @@ export const EnvSchema = Type.Object({
   CONNECTION_TIMEOUT_MS: int(0, 600_000, 10_000, 'idle socket timeout'),
   REQUEST_TIMEOUT_MS: int(0, 600_000, 10_000, 'time to receive a whole request'),
   KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000, 72_000, 'keep-alive idle timeout'),
-  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 20_000, 'longest graceful shutdown before exit 1'),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 8000, 'longest graceful shutdown before exit 1'),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
       Type.Literal(level),

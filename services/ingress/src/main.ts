@@ -105,6 +105,11 @@ async function main(): Promise<void> {
   // process halfway through draining; `shutdown` runs once.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
+  if (process.channel) {
+    process.on('disconnect', () => void shutdown('parent process gone'));
+    process.channel.unref();
+  }
   process.on('unhandledRejection', (reason) => {
     app.log.fatal({ err: reason }, 'unhandled rejection');
     destination.flushSync();

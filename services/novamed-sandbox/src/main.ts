@@ -5,6 +5,9 @@ import { createLogger } from './logger.js';
 
 // The only file that reads process.env: everything else receives typed options.
 
+/** A stop waits this long for deliveries in flight, then exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+
 function fail(message: string): never {
   process.stderr.write(`novamed-sandbox: ${message}\n`);
   process.exit(1);
@@ -47,8 +50,22 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // Deliveries cut short or never sent are not waited for past the deadline: whatever is
+    // still pending then is abandoned, and the last summary says how many.
+    const force = setTimeout(() => {
+      app.log.warn(
+        { timeoutMs: SHUTDOWN_TIMEOUT_MS, abandoned: sandbox.log.pending },
+        'shutdown timed out; abandoning pending deliveries',
+      );
+      logSummary(true);
+      destination.flushSync();
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
     try {
+      const pending = sandbox.log.pending;
       await app.close();
+      if (pending > 0) app.log.info({ abandoned: pending }, 'pending deliveries abandoned');
       logSummary(true);
       destination.flushSync();
       process.exit(0);
@@ -60,6 +77,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
+  if (process.channel) {
+    process.on('disconnect', () => void shutdown('parent process gone'));
+    process.channel.unref();
+  }
 
   await app.listen({ port: config.port, host: config.host });
 
