@@ -159,7 +159,10 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
         stopAll().then(() => 'stopped' as const),
         requests.killed().then((reason) => reason),
       ]);
-      if (outcome === 'stopped') return 0;
+      if (outcome === 'stopped') {
+        console.log('Stopped.');
+        return 0;
+      }
       console.log(`\n${outcome} again: killing the servers.`);
       await killAll();
       return 1;

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
- * Ids of the processes whose command line mentions `folder` (Linux `/proc`; `[]` elsewhere).
- * With a run's unique temp folder, these are servers this run started: the JVM's config path
- * and the postmaster's `-D` are inside it.
+ * Ids of the processes whose command line mentions `folder`, or whose working directory is in
+ * it (Linux `/proc`; `[]` elsewhere). With a run's unique temp folder, these are servers this
+ * run started: the JVM's config path and the postmaster's `-D` are inside it.
  */
 export function processesUsing(folder: string): number[] {
   let entries: string[];
@@ -16,7 +16,11 @@ export function processesUsing(folder: string): number[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(folder)) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(folder)) {
+        pids.push(Number(entry));
+      } else if (workingDirectory(entry)?.startsWith(folder)) {
+        pids.push(Number(entry));
+      }
     } catch {
       // Gone meanwhile.
     }
@@ -37,4 +41,12 @@ export function killProcessesUsing(folder: string): number[] {
       return false;
     }
   });
+}
+
+function workingDirectory(pid: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
 }
