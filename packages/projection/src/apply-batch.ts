@@ -2,6 +2,9 @@ import type { Database } from '@novamed-stream/db';
 import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { EvolveError } from './evolve-error.js';
+import { isolatePoison } from './isolate-poison.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
 import { fromColumn } from './read-model-table.js';
 import { insertHistoryRows, type StateRow, upsertStateRows } from './table-statements.js';
@@ -25,14 +28,46 @@ export interface BatchInput {
   lowWatermark?: string;
 }
 
-/** A message the projector could not use; it goes to projection_errors and the dead letters. */
+/**
+ * A message the projector could not use; it goes to projection_errors and the dead letters.
+ * `eventId`, `eventType` and `details` are storable (no U+0000, bounded) and hold no values.
+ */
 export interface RejectedMessage {
   offset: string;
   eventId: string | null;
   eventType: string | null;
-  reason: 'INVALID_JSON' | 'INVALID_ENVELOPE' | 'INVALID_DATA' | 'UNSUPPORTED_CHARACTER';
+  /**
+   * `TOO_DEEPLY_NESTED`: arrays/objects nested deeper than {@link MAX_JSON_DEPTH}.
+   * `APPLY_FAILED`: the message failed on its own when applied (found by narrowing a failing
+   * batch); `details` holds the error class or SQLSTATE and a fixed description.
+   */
+  reason:
+    | 'INVALID_JSON'
+    | 'INVALID_ENVELOPE'
+    | 'INVALID_DATA'
+    | 'UNSUPPORTED_CHARACTER'
+    | 'TOO_DEEPLY_NESTED'
+    | 'APPLY_FAILED';
   details: string[];
   message: BatchMessage;
+}
+
+/** Options for {@link applyBatch}. */
+export interface ApplyBatchOptions {
+  /**
+   * Narrow the batch to the messages that fail on their own ({@link isolatePoison}): runs of
+   * messages are applied under savepoints, the ones that fail alone are rejected with
+   * `APPLY_FAILED`, the rest is applied, all in the one transaction that moves the checkpoint.
+   * For a batch that failed twice for a reason that is not plainly transient.
+   */
+  isolate?: boolean;
+  /** Called after each trial while isolating (the consumer's heartbeat). */
+  afterTrial?: () => Promise<void>;
+  /**
+   * The transaction's `lock_timeout`; default 5000 ms, 0 for none. A batch waiting on a lock
+   * held elsewhere fails with SQLSTATE 55P03 (transient) instead of blocking its partition.
+   */
+  lockTimeoutMs?: number;
 }
 
 /** Outcome of {@link applyBatch}. Expected infrastructure outcomes are values, not exceptions. */
@@ -55,6 +90,8 @@ export type BatchOutcome =
       rowsWritten: number;
       /** Latest `received-at` header among applied messages, for lag in event time. */
       latestReceivedAt: string | null;
+      /** Applies tried while narrowing a failing batch (0: applied in one go). */
+      isolationTrials: number;
     }
   | {
       ok: false;
@@ -81,6 +118,11 @@ function header(message: BatchMessage, name: string): string | null {
 
 const NUL = /\\u0000/;
 
+/** A header or an envelope string as projection_errors and a Kafka header can hold it. */
+function storable(value: string | null, max = 255): string | null {
+  return value === null ? null : value.replaceAll('\u0000', '\ufffd').slice(0, max);
+}
+
 /**
  * Applies one partition's batch in ONE transaction: locks the projector's checkpoint row,
  * skips messages below it, records new events in the history table (`ON CONFLICT (event_id)
@@ -93,8 +135,22 @@ export async function applyBatch<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   version: number,
   input: BatchInput,
+  options: ApplyBatchOptions = {},
 ): Promise<BatchOutcome> {
-  return db.transaction().execute((trx) => applyInTransaction(trx, definition, version, input));
+  return db
+    .transaction()
+    .execute((trx) => applyInTransaction(trx, definition, version, input, options));
+}
+
+/** What applying some messages did (summed over the runs of an isolation). */
+interface Applied {
+  applied: number;
+  duplicates: number;
+  ignored: number;
+  unknown: number;
+  rejected: RejectedMessage[];
+  rowsWritten: number;
+  latestReceivedAt: string | null;
 }
 
 async function applyInTransaction<S extends AggregateState>(
@@ -102,7 +158,14 @@ async function applyInTransaction<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   version: number,
   input: BatchInput,
+  options: ApplyBatchOptions,
 ): Promise<BatchOutcome> {
+  const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+  if (lockTimeoutMs > 0) {
+    await sql`select set_config('lock_timeout', ${`${Math.round(lockTimeoutMs)}ms`}, true)`.execute(
+      trx,
+    );
+  }
   const key = {
     projector: definition.name,
     version,
@@ -141,6 +204,7 @@ async function applyInTransaction<S extends AggregateState>(
     rejected: [] as RejectedMessage[],
     rowsWritten: 0,
     latestReceivedAt: null as string | null,
+    isolationTrials: 0,
   };
   if (first === undefined || last === undefined) return { ...base, nextOffset: checkpoint };
   const floor = input.lowWatermark !== undefined && BigInt(input.lowWatermark) > stored;
@@ -151,16 +215,50 @@ async function applyInTransaction<S extends AggregateState>(
     return { ok: false, reason: 'GAP', checkpoint, firstOffset: first.offset };
   }
 
-  const classified = classify(definition, fresh);
-  const { candidates, rejected, ignored, unknown } = classified;
-  let { duplicates } = classified;
-
   const schema = versionSchema(definition.name, version);
-  const newIds = await insertHistoryRows(trx, definition, schema, input, candidates);
-  const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
-  duplicates += candidates.length - fresher.length;
-
-  const rowsWritten = await foldAndWrite(trx, definition, schema, input.partition, fresher);
+  const total: Applied = {
+    applied: 0,
+    duplicates: 0,
+    ignored: 0,
+    unknown: 0,
+    rejected: [],
+    rowsWritten: 0,
+    latestReceivedAt: null,
+  };
+  let isolationTrials = 0;
+  if (options.isolate) {
+    // Each run under a savepoint: a run that throws leaves nothing behind, the runs that
+    // succeed stay, and everything commits with the checkpoint below.
+    const isolation = await isolatePoison(
+      fresh,
+      async (run) => {
+        await sql`savepoint isolate_run`.execute(trx);
+        let applied: Applied;
+        try {
+          applied = await applyMessages(trx, definition, schema, input, run);
+        } catch (error) {
+          await sql`rollback to savepoint isolate_run`.execute(trx);
+          throw error;
+        }
+        await sql`release savepoint isolate_run`.execute(trx);
+        addTo(total, applied);
+      },
+      options.afterTrial ? { afterTrial: options.afterTrial } : {},
+    );
+    isolationTrials = isolation.trials;
+    if (!isolation.ok) throw isolation.error;
+    for (const { message, failure } of isolation.poison) {
+      total.rejected.push(
+        reject(message, envelopeOf(message), 'APPLY_FAILED', [
+          `${failure.code}: ${failure.description}`,
+        ]),
+      );
+    }
+    total.rejected.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  } else {
+    addTo(total, await applyMessages(trx, definition, schema, input, fresh));
+  }
+  const { rejected } = total;
 
   if (rejected.length > 0) {
     await trx
@@ -190,6 +288,25 @@ async function applyInTransaction<S extends AggregateState>(
     .where('next_offset', '=', checkpoint)
     .execute();
 
+  return { ...base, ...total, nextOffset, isolationTrials };
+}
+
+/**
+ * Classifies messages, records the new ones in the history table and folds them into their
+ * rows. Throws when a statement or `evolve` fails (the caller's transaction or savepoint
+ * then undoes all of it).
+ */
+async function applyMessages<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  schema: string,
+  input: BatchInput,
+  messages: readonly BatchMessage[],
+): Promise<Applied> {
+  const { candidates, rejected, ignored, unknown, duplicates } = classify(definition, messages);
+  const newIds = await insertHistoryRows(trx, definition, schema, input, candidates);
+  const fresher = candidates.filter((c) => newIds.has(c.event.event_id));
+  const rowsWritten = await foldAndWrite(trx, definition, schema, input.partition, fresher);
   let latestReceivedAt: string | null = null;
   for (const c of fresher) {
     if (c.receivedAt !== null && (latestReceivedAt === null || c.receivedAt > latestReceivedAt)) {
@@ -197,16 +314,37 @@ async function applyInTransaction<S extends AggregateState>(
     }
   }
   return {
-    ...base,
-    nextOffset,
     applied: fresher.length,
-    duplicates,
+    duplicates: duplicates + candidates.length - fresher.length,
     ignored,
     unknown,
     rejected,
     rowsWritten,
     latestReceivedAt,
   };
+}
+
+function addTo(total: Applied, more: Applied): void {
+  total.applied += more.applied;
+  total.duplicates += more.duplicates;
+  total.ignored += more.ignored;
+  total.unknown += more.unknown;
+  total.rejected.push(...more.rejected);
+  total.rowsWritten += more.rowsWritten;
+  if (
+    more.latestReceivedAt !== null &&
+    (total.latestReceivedAt === null || more.latestReceivedAt > total.latestReceivedAt)
+  ) {
+    total.latestReceivedAt = more.latestReceivedAt;
+  }
+}
+
+/** The envelope of a message that decoded before (for the ids of a rejection), else null. */
+function envelopeOf(message: BatchMessage): { event_id: string; event_type: string } | null {
+  const text = message.value?.toString('utf8') ?? null;
+  if (text === null || exceedsJsonDepth(text)) return null;
+  const decoded = decodeEvent(text);
+  return 'envelope' in decoded ? decoded.envelope : null;
 }
 
 function reject(
@@ -217,10 +355,10 @@ function reject(
 ): RejectedMessage {
   return {
     offset: message.offset,
-    eventId: envelope?.event_id ?? header(message, HEADERS.eventId),
-    eventType: envelope?.event_type ?? header(message, HEADERS.eventType),
+    eventId: storable(envelope?.event_id ?? header(message, HEADERS.eventId)),
+    eventType: storable(envelope?.event_type ?? header(message, HEADERS.eventType)),
     reason,
-    details,
+    details: details.slice(0, 10).map((d) => storable(d, 500) ?? ''),
     message,
   };
 }
@@ -255,9 +393,23 @@ function classify<S extends AggregateState>(
     else if (why === 'UNKNOWN_TYPE') unknown++;
     else duplicates++;
   };
+  const mine = (type: string) => aggregateOf(type) === readModel.aggregate;
   for (const message of messages) {
-    const decoded = decodeEvent(message.value);
-    const mine = (type: string) => aggregateOf(type) === readModel.aggregate;
+    const text = message.value === null ? null : message.value.toString('utf8');
+    // Before parsing: every later step (stringify, clone, jsonb) recurses per level.
+    if (text !== null && exceedsJsonDepth(text)) {
+      const type = header(message, HEADERS.eventType);
+      if (type !== null && !mine(type)) skip(message, 'IGNORED');
+      else {
+        rejected.push(
+          reject(message, null, 'TOO_DEEPLY_NESTED', [
+            `arrays or objects nested deeper than ${MAX_JSON_DEPTH} levels`,
+          ]),
+        );
+      }
+      continue;
+    }
+    const decoded = decodeEvent(text);
     if (decoded.ok) {
       const id = readModel.idOf(decoded.event);
       if (id === undefined) {
@@ -265,7 +417,7 @@ function classify<S extends AggregateState>(
         skip(message, 'IGNORED');
         continue;
       }
-      if (message.value !== null && NUL.test(message.value.toString('utf8'))) {
+      if (text !== null && NUL.test(text)) {
         rejected.push(
           reject(message, decoded.envelope, 'UNSUPPORTED_CHARACTER', [
             'a string contains U+0000, which Postgres text and jsonb cannot store',
@@ -400,9 +552,15 @@ async function foldAndWrite<S extends AggregateState>(
   }
   for (const { event, id, offset } of events) {
     const current = working.get(id);
+    let state: S;
+    try {
+      state = readModel.evolve(current?.state ?? readModel.initial(id, event.clinic_id), event);
+    } catch (error) {
+      throw new EvolveError(error);
+    }
     working.set(id, {
       id,
-      state: readModel.evolve(current?.state ?? readModel.initial(id, event.clinic_id), event),
+      state,
       eventsApplied: (current?.eventsApplied ?? 0) + 1,
       offset,
     });

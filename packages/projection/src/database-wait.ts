@@ -1,36 +1,16 @@
 import { backoffDelay, sleep } from './backoff.js';
+import { classifyFailure } from './classify-failure.js';
 import { describeError, type Logger } from './logger.js';
-
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-  // Postgres: cannot_connect_now (starting up or shutting down), admin_shutdown, crash_shutdown.
-  '57P03',
-  '57P01',
-  '57P02',
-]);
 
 /**
  * True for errors that mean "the database is not reachable right now" (refused or reset
  * connections, a server starting up or shutting down, Postgres' class 08 connection
- * exceptions), as opposed to a wrong password, a missing database or a failing migration.
- * Looks through `cause` chains (a failed migration wraps the driver's error).
+ * exceptions, and the other transient failures of {@link classifyFailure}), as opposed to a
+ * wrong password, a missing database or a failing migration. Looks through `cause` chains
+ * (a failed migration wraps the driver's error).
  */
 export function isTransientDatabaseError(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (TRANSIENT_CODES.has(code) || code.startsWith('08'))) {
-      return true;
-    }
-    if (e instanceof Error && /Connection terminated/i.test(e.message)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return classifyFailure(error).kind === 'TRANSIENT';
 }
 
 /**

@@ -1,4 +1,5 @@
 export {
+  type ApplyBatchOptions,
   applyBatch,
   type BatchInput,
   type BatchMessage,
@@ -9,9 +10,13 @@ export {
   stateFromRow,
 } from './apply-batch.js';
 export { backoffDelay, sleep } from './backoff.js';
+export { classifyFailure, type Failure } from './classify-failure.js';
 export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
 export { isTransientDatabaseError, untilDatabaseReachable } from './database-wait.js';
+export { EvolveError } from './evolve-error.js';
 export { type HealthReport, type HealthServerOptions, startHealthServer } from './health-server.js';
+export { type Isolation, isolatePoison, type PoisonMessage } from './isolate-poison.js';
+export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 export { type LagHealth, LagMonitor } from './lag-monitor.js';
 export {
   type FollowerState,
@@ -21,7 +26,12 @@ export {
 } from './live-version-follower.js';
 export { describeError, type Logger, silentLogger } from './logger.js';
 export { logicFingerprint } from './logic-fingerprint.js';
-export { createProjector, type Projector, type ProjectorOptions } from './projector.js';
+export {
+  createProjector,
+  type Projector,
+  type ProjectorOptions,
+  type RetryingPartition,
+} from './projector.js';
 export {
   type AnalyticsView,
   type ProjectorDefinition,

@@ -14,6 +14,14 @@ export class ProjectorMetrics {
   readonly batchDuration: Histogram<'projector'>;
   readonly lagOffsets: Gauge<'projector' | 'partition'>;
   readonly lagSeconds: Gauge<'projector' | 'partition'>;
+  /** 1 while a partition is paused because its batch failed (absent otherwise). */
+  readonly partitionRetrying: Gauge<'projector' | 'partition'>;
+  /** 1 for each partition the lag monitor calls stalled, read at scrape time. */
+  readonly partitionStalled: Gauge<'projector' | 'partition'>;
+  /** The projector's stalled partitions; set by the running projector. */
+  stalledPartitions: () => readonly number[] = () => [];
+  /** Projector name for {@link partitionStalled}'s label; set by the running projector. */
+  projectorName = '';
 
   constructor(registry = new Registry()) {
     this.registry = registry;
@@ -74,6 +82,25 @@ export class ProjectorMetrics {
       help: 'High watermark minus checkpoint, per partition',
       labelNames: ['projector', 'partition'],
       registers: [registry],
+    });
+    this.partitionRetrying = new Gauge({
+      name: 'projector_partition_retrying',
+      help: 'Partitions paused because their batch failed (1), retried after a backoff',
+      labelNames: ['projector', 'partition'],
+      registers: [registry],
+    });
+    const metrics = this;
+    this.partitionStalled = new Gauge({
+      name: 'projector_partition_stalled',
+      help: 'Partitions whose lag has not shrunk for the stall window (1)',
+      labelNames: ['projector', 'partition'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const partition of metrics.stalledPartitions()) {
+          this.set({ projector: metrics.projectorName, partition: String(partition) }, 1);
+        }
+      },
     });
     this.lagSeconds = new Gauge({
       name: 'projector_lag_seconds',

@@ -36,6 +36,12 @@ export const ProjectorServiceEnv = Type.Object({
     default: 120_000,
     description: 'how long to wait at boot for an unreachable database before exiting 1',
   }),
+  LOCK_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description:
+      'lock_timeout of a batch transaction (ms, 0: none); past it the partition retries later',
+  }),
   PARTITIONS_CONCURRENTLY: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
   TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 6 }),
   TOPIC_REPLICATION_FACTOR: Type.Integer({ minimum: 1, default: 1 }),

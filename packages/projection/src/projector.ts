@@ -5,6 +5,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { applyBatch, type BatchOutcome, type RejectedMessage } from './apply-batch.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { classifyFailure, type Failure } from './classify-failure.js';
 import { type LagHealth, LagMonitor } from './lag-monitor.js';
 import { describeError, type Logger, silentLogger } from './logger.js';
 import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
@@ -28,9 +29,15 @@ export interface ProjectorOptions<S extends AggregateState> {
   deadLetterTopic?: string | null;
   logger?: Logger;
   metrics?: ProjectorMetrics;
-  /** Database retry backoff bounds; defaults 100 ms and 10 s. */
+  /** Backoff bounds of a partition whose batch failed; defaults 100 ms and 10 s. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * `lock_timeout` of a batch transaction; default 5000 ms. A batch that waits longer for a lock
+   * (held by another partition's batch, another instance, a manual session) fails transiently
+   * and its partition retries later, instead of holding up the fetch loop.
+   */
+  lockTimeoutMs?: number;
   /** Unhealthy when lag has not shrunk for this long while there is lag; default 60 s. */
   stallAfterMs?: number;
   /** Max bytes fetched per partition per request; bigger batches, fewer transactions. */
@@ -57,6 +64,18 @@ export interface ProjectorOptions<S extends AggregateState> {
   }) => void;
 }
 
+/** A partition whose batches fail (paused, retried after a backoff), as health reports it. */
+export interface RetryingPartition {
+  partition: number;
+  /** Failed attempts in a row. */
+  attempts: number;
+  /** When the first of them failed (ISO). */
+  since: string;
+  /** The last failure's kind and code (a SQLSTATE, a Node code or an error class). */
+  kind: Failure['kind'];
+  code: string;
+}
+
 /** A running projector. */
 export interface Projector {
   readonly metrics: ProjectorMetrics;
@@ -64,7 +83,19 @@ export interface Projector {
   start(): Promise<void>;
   /** Leaves the group after the batch in progress; idempotent. */
   stop(): Promise<void>;
-  health(): LagHealth & { running: boolean };
+  /**
+   * The lag verdict (unhealthy naming exactly the partitions whose lag has not shrunk for
+   * `stallAfterMs`), plus the partitions paused right now because their batch failed.
+   */
+  health(): LagHealth & { running: boolean; retrying: RetryingPartition[] };
+}
+
+/** A partition paused after a failed batch, until its resume timer fires. */
+interface RetryState {
+  attempts: number;
+  since: number;
+  failure: Failure;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -72,8 +103,15 @@ export interface Projector {
  * auto-commit off. Each batch is applied in one Postgres transaction that also advances the
  * checkpoint ({@link applyBatch}); the applied positions are then committed to Kafka (so lag
  * tools work), after each batch or coalesced in the background (`offsetCommitIntervalMs`).
- * On assignment it seeks to the stored checkpoints. A database error pauses the
- * partition's batch and retries with backoff (heartbeating), never skipping an event.
+ * On assignment it seeks to the stored checkpoints.
+ *
+ * Failures stay where they belong (see {@link classifyFailure}). A transient one (connection,
+ * deadlock, lock timeout...) pauses only that partition, seeks it back to the failed batch
+ * and resumes it after a backoff, so the other partitions keep flowing and no event is
+ * skipped. A failure that is not plainly transient is retried once at once, then the batch is
+ * narrowed to the message(s) that fail on their own: those go to projection_errors and the
+ * dead-letter topic with a value-free reason, the rest is applied, and the checkpoint passes
+ * them, all in one transaction ({@link applyBatch} with `isolate`).
  */
 export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
   const { definition, version, kafka, db } = options;
@@ -91,6 +129,21 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let running = false;
+  const retrying = new Map<number, RetryState>();
+  metrics.projectorName = definition.name;
+  metrics.stalledPartitions = () => {
+    const health = lag.health();
+    return health.healthy ? [] : health.partitions;
+  };
+
+  /** Forgets a partition's retry state (recovered, revoked or stopping). */
+  function clearRetry(partition: number): void {
+    const state = retrying.get(partition);
+    if (state === undefined) return;
+    clearTimeout(state.timer);
+    retrying.delete(partition);
+    metrics.partitionRetrying.remove({ ...labels, partition: String(partition) });
+  }
 
   // Applied positions not yet committed to Kafka, per partition (the latest wins).
   const commitIntervalMs = options.offsetCommitIntervalMs ?? 0;
@@ -165,41 +218,116 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     });
   }
 
+  /**
+   * Pauses a partition whose batch failed, seeks it back to that batch and resumes it after
+   * a backoff. Returning from eachBatch at once keeps the fetch loop (and so every other
+   * partition) going; kafkajs skips paused partitions when it fetches.
+   */
+  function retryLater(
+    c: Consumer,
+    batch: EachBatchPayload['batch'],
+    failure: Failure,
+    firstOffset: string,
+  ): void {
+    const partition = batch.partition;
+    const state = retrying.get(partition) ?? {
+      attempts: 0,
+      since: Date.now(),
+      failure,
+      timer: undefined,
+    };
+    state.attempts++;
+    state.failure = failure;
+    retrying.set(partition, state);
+    const partitionLabels = { ...labels, partition: String(partition) };
+    metrics.databaseRetries.inc(labels);
+    metrics.partitionRetrying.set(partitionLabels, 1);
+    const lagNow = BigInt(batch.highWatermark) - BigInt(firstOffset);
+    lag.observe(partition, lagNow < 0n ? 0n : lagNow);
+    metrics.lagOffsets.set(partitionLabels, Number(lagNow < 0n ? 0n : lagNow));
+    const delay = backoffDelay(
+      state.attempts,
+      options.retryInitialMs ?? 100,
+      options.retryMaxMs ?? 10_000,
+    );
+    // Only the kind, code and a fixed text: a driver message can quote the offending value.
+    logger.warn(
+      {
+        partition,
+        attempt: state.attempts,
+        retryInMs: delay,
+        failure: failure.kind,
+        code: failure.code,
+        description: failure.description,
+      },
+      'batch failed; partition paused, retrying it later',
+    );
+    c.pause([{ topic, partitions: [partition] }]);
+    c.seek({ topic, partition, offset: firstOffset });
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      if (running && consumer === c && retrying.get(partition) === state) {
+        c.resume([{ topic, partitions: [partition] }]);
+      }
+    }, delay);
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
-    if (batch.messages.length === 0) return;
+    const firstOffset = batch.messages[0]?.offset;
+    const c = consumer;
+    if (firstOffset === undefined || c === undefined) return;
+    if (!isRunning() || isStale()) return;
     const started = performance.now();
-    let attempt = 0;
-    let outcome: BatchOutcome | undefined;
-    while (outcome === undefined) {
-      if (!isRunning() || isStale()) return;
-      try {
-        const low = lowWatermarks.get(batch.partition);
-        outcome = await applyBatch(db, definition, version, {
-          topic: batch.topic,
+    const low = lowWatermarks.get(batch.partition);
+    const input = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages,
+      ...(low === undefined ? {} : { lowWatermark: low }),
+    };
+    const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+    const attempt = (isolate: boolean) =>
+      applyBatch(
+        db,
+        definition,
+        version,
+        input,
+        isolate
+          ? { lockTimeoutMs, isolate, afterTrial: () => heartbeat().catch(() => undefined) }
+          : { lockTimeoutMs },
+      ).then(
+        (outcome) => ({ ok: true as const, outcome }),
+        (error: unknown) => ({ ok: false as const, failure: classifyFailure(error) }),
+      );
+    let result = await attempt(false);
+    for (const isolate of [false, true]) {
+      if (result.ok || !narrowable(result.failure) || !isRunning() || isStale()) break;
+      // Not plainly transient: once more as it is (it may pass), then narrowed to the
+      // message(s) that fail on their own.
+      logger.warn(
+        {
           partition: batch.partition,
-          messages: batch.messages,
-          ...(low === undefined ? {} : { lowWatermark: low }),
-        });
-      } catch (error) {
-        attempt++;
-        metrics.databaseRetries.inc(labels);
-        lag.observe(
-          batch.partition,
-          BigInt(batch.highWatermark) - BigInt(batch.firstOffset() ?? batch.highWatermark),
-        );
-        const delay = backoffDelay(
-          attempt,
-          options.retryInitialMs ?? 100,
-          options.retryMaxMs ?? 10_000,
-        );
-        logger.warn(
-          { ...describeError(error), partition: batch.partition, attempt, retryInMs: delay },
-          'batch transaction failed; retrying',
-        );
-        await sleep(delay);
-        await heartbeat().catch(() => undefined);
-      }
+          failure: result.failure.kind,
+          code: result.failure.code,
+          description: result.failure.description,
+          next: isolate ? 'narrowing the batch' : 'retrying once',
+        },
+        'batch failed for a reason that is not plainly transient',
+      );
+      result = await attempt(isolate);
+    }
+    if (!result.ok) {
+      if (isRunning() && !isStale()) retryLater(c, batch, result.failure, firstOffset);
+      return;
+    }
+    const outcome = result.outcome;
+    if (retrying.has(batch.partition)) {
+      logger.info(
+        { partition: batch.partition, attempts: retrying.get(batch.partition)?.attempts },
+        'partition recovered',
+      );
+      clearRetry(batch.partition);
     }
 
     if (!outcome.ok) {
@@ -255,6 +383,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
 
   /** Creates, connects and runs the consumer (on start, and to replace a crashed one). */
   async function startConsumer(): Promise<void> {
+    for (const p of [...retrying.keys()]) clearRetry(p);
     consumer = kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
@@ -268,6 +397,14 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     c.on(c.events.GROUP_JOIN, ({ payload }) => {
       const partitions = payload.memberAssignment[topic] ?? [];
       lag.retain(partitions);
+      // kafkajs keeps pauses across rebalances: a revoked partition paused here would stay
+      // paused if it came back later.
+      for (const p of [...retrying.keys()]) {
+        if (!partitions.includes(p)) {
+          clearRetry(p);
+          c.resume([{ topic, partitions: [p] }]);
+        }
+      }
       for (const p of pendingCommits.keys()) if (!partitions.includes(p)) pendingCommits.delete(p);
       checkpoints(partitions)
         .then(async (stored) => {
@@ -349,12 +486,24 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
       // disconnect commits its own position (it sees isRunning() false).
       await flushCommits();
       await consumer?.disconnect().catch(() => undefined);
+      for (const p of [...retrying.keys()]) clearRetry(p);
       await producer?.disconnect().catch(() => undefined);
       consumer = undefined;
       producer = undefined;
     },
     health() {
-      return { ...lag.health(), running };
+      const paused = [...retrying].map(([partition, r]) => ({
+        partition,
+        attempts: r.attempts,
+        since: new Date(r.since).toISOString(),
+        kind: r.failure.kind,
+        code: r.failure.code,
+      }));
+      return {
+        ...lag.health(),
+        running,
+        retrying: paused.sort((a, b) => a.partition - b.partition),
+      };
     },
   };
 }
@@ -373,5 +522,21 @@ function assertColumnsCoverState<S extends AggregateState>(
     throw new Error(
       `projector ${definition.name}: table columns must match the state fields (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
     );
+  }
+}
+
+/** Failures worth narrowing a batch for: neither transient nor the database's own. */
+function narrowable(failure: Failure): boolean {
+  switch (failure.kind) {
+    case 'MESSAGE':
+    case 'UNKNOWN':
+      return true;
+    case 'TRANSIENT':
+    case 'ENVIRONMENT':
+      return false;
+    default: {
+      const unreachable: never = failure.kind;
+      return unreachable;
+    }
   }
 }

@@ -118,6 +118,7 @@ export async function runProjectorService<S extends AggregateState>(
       logger,
       metrics,
       stallAfterMs: config.STALL_AFTER_MS,
+      lockTimeoutMs: config.LOCK_TIMEOUT_MS,
       partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
