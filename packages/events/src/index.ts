@@ -1,3 +1,10 @@
+export {
+  checkIJson,
+  I_JSON_MAX_DEPTH,
+  type IJsonOptions,
+  type IJsonResult,
+  type IJsonRule,
+} from './check-i-json.js';
 export { type DecodedEvent, decodeEvent } from './decode-event.js';
 export { type Envelope, type EnvelopeResult, EnvelopeSchema, parseEnvelope } from './envelope.js';
 export {
