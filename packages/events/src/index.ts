@@ -34,6 +34,12 @@ export {
 } from './event-types.js';
 export { type GuideSampleName, guideSample } from './guide-samples.js';
 export { eventHeaders, HEADERS, QUARANTINE_HEADERS } from './headers.js';
+export {
+  fieldWithControlCharacter,
+  IDENTIFYING_FIELDS,
+  type IdentifyingEnvelope,
+  type IdentifyingField,
+} from './identifying-fields.js';
 export { isIsoDate, isIsoDateTime } from './iso-date-time.js';
 export {
   type EventOf,
