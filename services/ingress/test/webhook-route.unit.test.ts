@@ -343,6 +343,15 @@ describe('operations routes', () => {
     expect(operation.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['event_type', 'event_id', 'timestamp', 'clinic_id', 'data']),
     );
+    // The I-JSON profile and its 400 codes are part of the documented contract.
+    const body = operation.requestBody.content['application/json'].schema;
+    for (const rule of ['I-JSON', 'DUPLICATE_MEMBER', 'NESTING_TOO_DEEP', 'CONTROL_CHARACTER']) {
+      expect(body.description).toContain(rule);
+      expect(operation.responses['400'].description).toContain(rule);
+    }
+    const controlCheck = new RegExp(body.properties.event_id.pattern);
+    expect(controlCheck.test('evt_1')).toBe(true);
+    expect(controlCheck.test('evt\u0001')).toBe(false);
     expect((await app.inject('/docs/')).statusCode).toBe(200);
   });
 });
