@@ -1,3 +1,10 @@
+export {
+  checkIJson,
+  I_JSON_MAX_DEPTH,
+  type IJsonOptions,
+  type IJsonResult,
+  type IJsonRule,
+} from './check-i-json.js';
 export { type DecodedEvent, decodeEvent } from './decode-event.js';
 export { type Envelope, type EnvelopeResult, EnvelopeSchema, parseEnvelope } from './envelope.js';
 export {
@@ -27,6 +34,12 @@ export {
 } from './event-types.js';
 export { type GuideSampleName, guideSample } from './guide-samples.js';
 export { eventHeaders, HEADERS, QUARANTINE_HEADERS } from './headers.js';
+export {
+  fieldWithControlCharacter,
+  IDENTIFYING_FIELDS,
+  type IdentifyingEnvelope,
+  type IdentifyingField,
+} from './identifying-fields.js';
 export { isIsoDate, isIsoDateTime } from './iso-date-time.js';
 export {
   type EventOf,

@@ -1,3 +1,4 @@
+import { I_JSON_MAX_DEPTH } from '@novamed-stream/events';
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
@@ -13,11 +14,42 @@ export const ERRORS = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The body is larger than the limit.' },
   INVALID_JSON: { status: 400, message: 'The body is not valid JSON.' },
+  // The topic's I-JSON profile (docs/topic-contract.md): JSON every parser reads the same way.
+  INVALID_UTF8: {
+    status: 400,
+    message: 'The body is not well-formed UTF-8 (I-JSON, RFC 7493).',
+  },
+  LONE_SURROGATE: {
+    status: 400,
+    message:
+      'A string in the body holds an escaped UTF-16 surrogate without its pair (I-JSON, RFC 7493).',
+  },
+  DUPLICATE_MEMBER: {
+    status: 400,
+    message:
+      'An object in the body repeats a member name; parsers disagree on which one wins (I-JSON, RFC 7493).',
+  },
+  NESTING_TOO_DEEP: {
+    status: 400,
+    message: `The body nests arrays and objects deeper than ${I_JSON_MAX_DEPTH} levels.`,
+  },
+  NUMBER_OUT_OF_RANGE: {
+    status: 400,
+    message:
+      'A number in the body is outside what an IEEE 754 double holds: an integer beyond ' +
+      '±(2^53-1), or a magnitude that overflows or rounds to 0 (I-JSON, RFC 7493).',
+  },
   FORBIDDEN_JSON_KEY: {
     status: 400,
     message: 'The body contains a forbidden key (__proto__ or constructor.prototype).',
   },
   INVALID_ENVELOPE: { status: 400, message: 'The body is not a valid event envelope.' },
+  CONTROL_CHARACTER: {
+    status: 400,
+    message:
+      'An identifying field (event_id, event_type, clinic_id, data.order_id, ' +
+      'data.medication_request_id, data.refill_id) holds a control character (U+0000-U+001F, U+007F).',
+  },
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   APPEND_TIMEOUT: {

@@ -1,41 +1,43 @@
-import { isUtf8 } from 'node:buffer';
+import { checkIJson, type IJsonRule } from '@novamed-stream/events';
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 
 /** Outcome of {@link parseJsonBody}. The failure carries no part of the input. */
 export type JsonBodyResult =
   | { ok: true; value: unknown }
-  | { ok: false; code: 'INVALID_JSON'; detail: string }
-  | { ok: false; code: 'FORBIDDEN_JSON_KEY' };
+  /** `detail` is value-free: where (JSON path, byte offset) or which special case. */
+  | { ok: false; code: IJsonRule; detail: string }
+  | { ok: false; code: 'FORBIDDEN_JSON_KEY'; detail: '' };
 
 const SECURE = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /**
- * Parses a raw request body as UTF-8 JSON, refusing prototype-poisoning keys (`__proto__`,
- * `constructor.prototype`). Never throws, and never returns the parser's message: Node's
- * `JSON.parse` errors quote the input, which may be PHI.
+ * Parses a raw request body as JSON of the topic's I-JSON profile (`checkIJson`: UTF-8, no lone
+ * surrogates, no duplicate member names, numbers a double holds, bounded nesting), refusing
+ * prototype-poisoning keys (`__proto__`, `constructor.prototype`) too. Never throws, and never
+ * returns the parser's message: Node's `JSON.parse` errors quote the input, which may be PHI.
  */
 export function parseJsonBody(raw: Buffer): JsonBodyResult {
   if (raw.length === 0) return { ok: false, code: 'INVALID_JSON', detail: '(empty body)' };
-  if (!isUtf8(raw)) return { ok: false, code: 'INVALID_JSON', detail: '(not UTF-8)' };
   // secure-json-parse skips a leading byte order mark, but the stored bytes are decoded later
   // with plain JSON.parse (`decodeEvent`), which refuses it: a 200 here would store an event no
   // consumer can read. RFC 8259 forbids senders to add one; refuse it like any other non-JSON.
   if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) {
     return { ok: false, code: 'INVALID_JSON', detail: '(byte order mark)' };
   }
+  // Before JSON.parse: it would silently take the last of two equal names, turn bad UTF-8 and
+  // lone surrogates into U+FFFD, round big integers, and recurse into any nesting.
+  const checked = checkIJson(raw);
+  if (!checked.ok) {
+    const where = checked.path === '$' ? '' : `${checked.path}, `;
+    return { ok: false, code: checked.rule, detail: `(at ${where}byte ${checked.position})` };
+  }
   const text = raw.toString('utf8');
   try {
     return { ok: true, value: secureJson.parse(text, null, SECURE) };
   } catch {
-    // secure-json-parse throws a SyntaxError for both cases; only on this (rare) path, tell
-    // them apart by whether plain JSON.parse accepts the text.
-    try {
-      JSON.parse(text);
-      return { ok: false, code: 'FORBIDDEN_JSON_KEY' };
-    } catch {
-      return { ok: false, code: 'INVALID_JSON', detail: '' };
-    }
+    // checkIJson accepted the syntax, so this is secure-json-parse refusing a forbidden key.
+    return { ok: false, code: 'FORBIDDEN_JSON_KEY', detail: '' };
   }
 }
 

@@ -3,6 +3,7 @@ import underPressure from '@fastify/under-pressure';
 import {
   type Envelope,
   eventHeaders,
+  fieldWithControlCharacter,
   parseEnvelope,
   QUARANTINE_HEADERS,
   routingKey,
@@ -45,7 +46,18 @@ const errorResponse = (description: string) =>
   Type.Object(ErrorBodySchema.properties, { description });
 
 /** The 400 codes after which the body goes to the quarantine topic. */
-type RejectCode = Extract<ErrorCode, 'INVALID_JSON' | 'FORBIDDEN_JSON_KEY' | 'INVALID_ENVELOPE'>;
+type RejectCode = Extract<
+  ErrorCode,
+  | 'INVALID_JSON'
+  | 'INVALID_UTF8'
+  | 'LONE_SURROGATE'
+  | 'DUPLICATE_MEMBER'
+  | 'NESTING_TOO_DEEP'
+  | 'NUMBER_OUT_OF_RANGE'
+  | 'FORBIDDEN_JSON_KEY'
+  | 'INVALID_ENVELOPE'
+  | 'CONTROL_CHARACTER'
+>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -153,7 +165,13 @@ export const webhookRoute: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asyn
         security: [{ apiKey: [] }],
         response: {
           200: AcceptedSchema,
-          400: errorResponse('INVALID_JSON, FORBIDDEN_JSON_KEY or INVALID_ENVELOPE (quarantined)'),
+          400: errorResponse(
+            'Not stored, and not to be retried as is; the body goes to the quarantine topic. ' +
+              'INVALID_JSON; the I-JSON profile: INVALID_UTF8, LONE_SURROGATE, ' +
+              'DUPLICATE_MEMBER, NESTING_TOO_DEEP, NUMBER_OUT_OF_RANGE; FORBIDDEN_JSON_KEY; ' +
+              'INVALID_ENVELOPE; CONTROL_CHARACTER. The message names the rule and where ' +
+              '(JSON path, byte offset or field), never a value.',
+          ),
           401: errorResponse('UNAUTHORIZED: missing or wrong x-api-key'),
           413: errorResponse('PAYLOAD_TOO_LARGE: body over the limit'),
           415: errorResponse('UNSUPPORTED_MEDIA_TYPE: not application/json (UTF-8)'),
@@ -168,14 +186,16 @@ export const webhookRoute: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asyn
       const receivedAt = new Date();
       const raw = Buffer.isBuffer(request.body) ? request.body : EMPTY;
       const json = parseJsonBody(raw);
-      if (!json.ok) {
-        const detail = json.code === 'INVALID_JSON' ? json.detail : '';
-        return reject(request, reply, raw, json.code, detail, receivedAt);
-      }
+      if (!json.ok) return reject(request, reply, raw, json.code, json.detail, receivedAt);
       const parsed = parseEnvelope(json.value);
       if (!parsed.ok)
         return reject(request, reply, raw, 'INVALID_ENVELOPE', parsed.reason, receivedAt);
       const envelope: Envelope = parsed.envelope;
+      // These strings become the Kafka key and headers and Postgres text.
+      const controlled = fieldWithControlCharacter(envelope);
+      if (controlled !== undefined) {
+        return reject(request, reply, raw, 'CONTROL_CHARACTER', `(in ${controlled})`, receivedAt);
+      }
 
       const started = performance.now();
       const outcome = await appender.append(options.eventsTopic, {

@@ -270,6 +270,55 @@ describe('POST /webhooks/novamed against a real broker', () => {
   });
 });
 
+describe("the topic's I-JSON profile against a real broker", () => {
+  it('quarantines each kind of ambiguous body with its reason, and stores none of them', async () => {
+    const probe = `probe_${randomUUID()}`;
+    const body = (data: string, id = `"evt_${randomUUID()}"`) =>
+      `{"event_type":"order:created","event_id":${id},"timestamp":"2025-01-15T10:30:00Z",` +
+      `"clinic_id":"clinic_int","data":{"order_id":"ord_1","probe":"${probe}"${data}}}`;
+    const cases: Array<[string, Buffer]> = [
+      ['DUPLICATE_MEMBER', Buffer.from(body(',"order_id":"ord_2"'))],
+      ['DUPLICATE_MEMBER', Buffer.from(`{"event_type":"refill:denied",${body('').slice(1)}`)],
+      ['NESTING_TOO_DEEP', Buffer.from(body(`,"x":${'['.repeat(1000)}${']'.repeat(1000)}`))],
+      ['LONE_SURROGATE', Buffer.from(body('', '"evt_\\ud800"'))],
+      [
+        'INVALID_UTF8',
+        Buffer.concat([Buffer.from(body(',"note":"')), Buffer.from([0xff]), Buffer.from('"}}')]),
+      ],
+      ['NUMBER_OUT_OF_RANGE', Buffer.from(body(',"n":1e400'))],
+      ['NUMBER_OUT_OF_RANGE', Buffer.from(body(',"n":9007199254740993'))],
+      ['CONTROL_CHARACTER', Buffer.from(body('', '"evt\\u0001x"'))],
+    ];
+    // The bodies above differ from a stored one only by the rule they break.
+    const fine = body('');
+    expect(JSON.parse(cases[0]![1].toString()).data.probe).toBe(probe);
+
+    const answers = [];
+    for (const [, bytes] of cases) answers.push(await post(bytes));
+    expect(answers.map((answer) => `${answer.status} ${answer.body.error?.code}`)).toEqual(
+      cases.map(([code]) => `400 ${code}`),
+    );
+    expect((await post(fine)).status).toBe(200);
+
+    const quarantined = (await readTopic(kafka, quarantineTopic)).filter((message) =>
+      message.value.includes(probe),
+    );
+    expect(quarantined.map((message) => message.headers[QUARANTINE_HEADERS.reason]).sort()).toEqual(
+      cases.map(([code]) => code).sort(),
+    );
+    for (const [code, bytes] of cases) {
+      const record = quarantined.find((message) => message.value.equals(bytes));
+      expect(record?.headers[QUARANTINE_HEADERS.reason], code).toBe(code);
+      expect(record?.headers[QUARANTINE_HEADERS.detail], code).toMatch(/^\((at|in) /);
+    }
+
+    const stored = (await readTopic(kafka, eventsTopic)).filter((message) =>
+      message.value.includes(probe),
+    );
+    expect(stored.map((message) => message.value.toString())).toEqual([fine]);
+  });
+});
+
 async function batchCount(): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('ingress_batch_size_count'));

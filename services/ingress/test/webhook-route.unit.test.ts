@@ -164,6 +164,95 @@ describe('POST /webhooks/novamed with a body that is not a usable envelope', () 
   });
 });
 
+describe("POST /webhooks/novamed with a body outside the topic's I-JSON profile", () => {
+  const canary = 'Canary McPatient 4711';
+  const valid = JSON.stringify({ ...validEnvelope, data: { order_id: 'ord_1', note: canary } });
+  const withData = (tail: string) => valid.replace(/}}$/, `,${tail}}}`);
+  const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const utf8 = (before: string, bytes: number[], after: string) =>
+    Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+
+  it.each([
+    [
+      'a repeated event_type (Node keeps the last, others the first)',
+      valid.replace('{', '{"event_type":"refill:denied",'),
+      'DUPLICATE_MEMBER',
+      '(at $.event_type, byte',
+    ],
+    [
+      'a repeated name deep in data, written with an escape',
+      withData(`"x":{"a":"${canary}","\\u0061":1}`),
+      'DUPLICATE_MEMBER',
+      '(at $.data.x.a, byte',
+    ],
+    [
+      "1,000 nested arrays in data (past Jackson's limit)",
+      withData(`"x":${deep(1_000)}`),
+      'NESTING_TOO_DEEP',
+      '(at $.data.x',
+    ],
+    [
+      'a lone surrogate in event_id',
+      valid.replace('"evt_unit_1"', '"evt_\\ud800"'),
+      'LONE_SURROGATE',
+      '(at $.event_id, byte',
+    ],
+    [
+      'invalid UTF-8 in data',
+      utf8(valid.slice(0, -3), [0xc3, 0x28], '"}}'),
+      'INVALID_UTF8',
+      '(at $.data.note, byte',
+    ],
+    [
+      'a number that overflows a double',
+      withData('"n":1e400'),
+      'NUMBER_OUT_OF_RANGE',
+      '(at $.data.n, byte',
+    ],
+    [
+      'an integer beyond 2^53',
+      withData('"n":12345678901234567890'),
+      'NUMBER_OUT_OF_RANGE',
+      '(at $.data.n, byte',
+    ],
+    [
+      'a control character in event_id',
+      valid.replace('"evt_unit_1"', '"evt\\u0000_1"'),
+      'CONTROL_CHARACTER',
+      '(in event_id)',
+    ],
+    [
+      'a control character in the routing key',
+      valid.replace('"ord_1"', '"ord\\n1"'),
+      'CONTROL_CHARACTER',
+      '(in data.order_id)',
+    ],
+  ])('answers 400 for %s and quarantines it with the reason', async (_name, body, code, where) => {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    const response = await post(bytes);
+    expect(response.statusCode).toBe(400);
+    const error = response.json().error;
+    expect(error.code).toBe(code);
+    expect(error.message).toContain(where);
+    expect(error.message).not.toContain(canary);
+
+    expect(producer.messages(EVENTS)).toEqual([]);
+    const [quarantined] = producer.messages(QUARANTINE);
+    expect(quarantined?.value.equals(bytes)).toBe(true);
+    expect(quarantined?.headers[QUARANTINE_HEADERS.reason]).toBe(code);
+    expect(quarantined?.headers[QUARANTINE_HEADERS.detail]).toContain(where);
+    expect(logLines.join('')).not.toContain(canary);
+    const metrics = await app.inject('/metrics');
+    expect(metrics.body).toContain(`ingress_quarantined_total{reason="${code}"} 1`);
+  });
+
+  it('still stores a body with control characters outside the identifying fields', async () => {
+    const response = await post(withData('"note2":"line 1\\nline 2\\u0000"'));
+    expect(response.statusCode).toBe(200);
+    expect(producer.messages(EVENTS)).toHaveLength(1);
+  });
+});
+
 describe('POST /webhooks/novamed with a valid envelope (fake producer)', () => {
   it('appends the exact bytes with the routing key and headers, then answers 200', async () => {
     const body = guideSample('orderShipped');
@@ -254,6 +343,15 @@ describe('operations routes', () => {
     expect(operation.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['event_type', 'event_id', 'timestamp', 'clinic_id', 'data']),
     );
+    // The I-JSON profile and its 400 codes are part of the documented contract.
+    const body = operation.requestBody.content['application/json'].schema;
+    for (const rule of ['I-JSON', 'DUPLICATE_MEMBER', 'NESTING_TOO_DEEP', 'CONTROL_CHARACTER']) {
+      expect(body.description).toContain(rule);
+      expect(operation.responses['400'].description).toContain(rule);
+    }
+    const controlCheck = new RegExp(body.properties.event_id.pattern);
+    expect(controlCheck.test('evt_1')).toBe(true);
+    expect(controlCheck.test('evt\u0001')).toBe(false);
     expect((await app.inject('/docs/')).statusCode).toBe(200);
   });
 });
