@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   createDb,
   type Database,
@@ -276,5 +277,26 @@ describe('analytics_identified (phi_reader, audited)', () => {
         await expect(query.execute(conn)).rejects.toThrow(/permission denied/);
       }
     });
+  });
+});
+
+describe('docs/analytics.md', () => {
+  it('runs every example query, each tier as its role', async () => {
+    const doc = await readFile(new URL('../../../docs/analytics.md', import.meta.url), 'utf8');
+    const examples = doc.slice(doc.indexOf('## Examples'));
+    const start = examples.indexOf('```sql') + 6;
+    const block = examples.slice(start, examples.indexOf('```', start));
+    const statements = block
+      .split(';')
+      .map((s) => s.replace(/--.*$/gm, '').trim())
+      .filter(Boolean);
+    expect(statements.length).toBeGreaterThan(5);
+    const journey = pseudonym(KEY, 'patient', 'pat_PHI_journey_1');
+    for (const statement of statements) {
+      const role = statement.includes('analytics_identified') ? 'phi_reader' : 'analytics_reader';
+      const text = statement.replaceAll('5f0c3e9a2b7d41c8a6e1f2d3b4c5a697', journey);
+      const rows = await as(role, (conn) => sql.raw(text).execute(conn));
+      if (text.includes(journey)) expect(rows.rows.length, text).toBeGreaterThan(3);
+    }
   });
 });
