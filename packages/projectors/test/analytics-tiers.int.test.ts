@@ -8,7 +8,12 @@ import {
   rotatePseudonymKey,
 } from '@novamed-stream/db';
 import { EVENT_TYPES, eventHeaders } from '@novamed-stream/events';
-import { activateVersion, applyBatch, ensureVersionTables } from '@novamed-stream/projection';
+import {
+  activateVersion,
+  applyBatch,
+  ensureVersionTables,
+  type ProjectorDefinition,
+} from '@novamed-stream/projection';
 import { createTestDatabase, uniqueName } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +29,9 @@ const reader = uniqueName('alice');
 
 /** Applies every event to version `version` of every projector and makes it live. */
 async function buildVersion(version: number, batch: readonly RawEvent[]): Promise<void> {
-  for (const definition of Object.values(PROJECTORS)) {
+  // One loop over projectors of different state types (the runtime is generic over them).
+  const definitions = Object.values(PROJECTORS) as unknown as ProjectorDefinition[];
+  for (const definition of definitions) {
     await ensureVersionTables(db, definition, version);
     await applyBatch(db, definition, version, {
       topic: TOPIC,
@@ -92,7 +99,9 @@ async function patientPseudonyms(): Promise<Record<string, string[]>> {
       fillTimes: await of(
         sql`select patient_pseudonym as p from analytics.medication_request_fill_times`,
       ),
-      decisionTimes: await of(sql`select patient_pseudonym as p from analytics.refill_decision_times`),
+      decisionTimes: await of(
+        sql`select patient_pseudonym as p from analytics.refill_decision_times`,
+      ),
     };
   });
 }
@@ -182,7 +191,10 @@ describe('analytics (de-identified, analytics_reader)', () => {
     expect(seen.refills).toEqual([expected]);
     for (const [view, values] of Object.entries(seen)) {
       expect(values, view).toContain(expected);
-      expect(values.every((v) => v === expected || v === other), view).toBe(true);
+      expect(
+        values.every((v) => v === expected || v === other),
+        view,
+      ).toBe(true);
     }
     const practitioner = await as('analytics_reader', async (conn) =>
       sql<{ p: string }>`select distinct practitioner_pseudonym as p
