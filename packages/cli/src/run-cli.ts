@@ -3,6 +3,7 @@ import type { CliIo } from './cli-io.js';
 import { type Command, parseCommandArgs } from './command.js';
 import { dropVersionCommand } from './commands/drop-version.js';
 import { errorsListCommand, errorsRetryCommand } from './commands/errors.js';
+import { pseudonymKeyRotateCommand } from './commands/pseudonym-key.js';
 import { rebuildCommand } from './commands/rebuild.js';
 import { replayCommand } from './commands/replay.js';
 import { statusCommand } from './commands/status.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   rebuildCommand,
   versionsCommand,
   dropVersionCommand,
+  pseudonymKeyRotateCommand,
   replayCommand,
   errorsListCommand,
   errorsRetryCommand,
@@ -28,7 +30,7 @@ export const COMMANDS: readonly Command[] = [
   webhookDeleteCommand,
 ];
 
-const GROUPS = ['topics', 'errors', 'webhook'];
+const GROUPS = ['topics', 'errors', 'webhook', 'pseudonym-key'];
 
 /** The top-level help. */
 export function mainHelp(): string {

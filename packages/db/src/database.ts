@@ -42,11 +42,40 @@ export interface ProjectionErrorTable {
   resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** `novamed.pseudonym_key`: the one HMAC key behind the analytics pseudonyms (as its pads). */
+export interface PseudonymKeyTable {
+  singleton: ColumnType<boolean, boolean | undefined, never>;
+  /** 1 for the key made by the migration, +1 per rotation. */
+  key_version: number;
+  inner_pad: Buffer;
+  outer_pad: Buffer;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** `novamed.phi_access_log`: one row per read of an `analytics_identified` view. */
+export interface PhiAccessLogTable {
+  id: Generated<string>;
+  read_at: ColumnType<Date, Date | string | undefined, never>;
+  /** `session_user`: the login that connected. */
+  login_role: string;
+  /** The reader's `current_user` (differs from the login after `set role`). */
+  effective_role: string;
+  /** The view read, e.g. `orders`. */
+  object: string;
+  /** The whole statement as the client sent it (`current_query()`); may hold PHI. */
+  query: string | null;
+  backend_pid: number;
+  application_name: string | null;
+  client_addr: string | null;
+}
+
 /** The control tables every projector shares, in schema `novamed`. */
 export interface Database {
   'novamed.projection_checkpoints': ProjectionCheckpointTable;
   'novamed.projection_versions': ProjectionVersionTable;
   'novamed.projection_errors': ProjectionErrorTable;
+  'novamed.pseudonym_key': PseudonymKeyTable;
+  'novamed.phi_access_log': PhiAccessLogTable;
 }
 
 export type ProjectionCheckpoint = Selectable<ProjectionCheckpointTable>;
@@ -55,3 +84,4 @@ export type ProjectionCheckpointUpdate = Updateable<ProjectionCheckpointTable>;
 export type ProjectionVersion = Selectable<ProjectionVersionTable>;
 export type ProjectionError = Selectable<ProjectionErrorTable>;
 export type NewProjectionError = Insertable<ProjectionErrorTable>;
+export type PhiAccess = Selectable<PhiAccessLogTable>;

@@ -4,6 +4,8 @@ export type {
   NewProjectionCheckpoint,
   NewProjectionError,
   Offset,
+  PhiAccess,
+  PhiAccessLogTable,
   ProjectionCheckpoint,
   ProjectionCheckpointTable,
   ProjectionCheckpointUpdate,
@@ -11,6 +13,15 @@ export type {
   ProjectionErrorTable,
   ProjectionVersion,
   ProjectionVersionTable,
+  PseudonymKeyTable,
 } from './database.js';
 export { type MigrateOutcome, migrateDown, migrateToLatest } from './migrate.js';
 export { MIGRATIONS } from './migrations/index.js';
+export { type PseudonymKind, pseudonym, pseudonymSql } from './pseudonym.js';
+export {
+  generatePseudonymKey,
+  hmacPads,
+  PSEUDONYM_KEY_BYTES,
+  type RotatePseudonymKeyOutcome,
+  rotatePseudonymKey,
+} from './pseudonym-key.js';

@@ -1,7 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type Database, MIGRATIONS, migrateDown, migrateToLatest } from '../src/index.js';
+import {
+  createDb,
+  type Database,
+  MIGRATIONS,
+  migrateDown,
+  migrateToLatest,
+  pseudonym,
+  pseudonymSql,
+  rotatePseudonymKey,
+} from '../src/index.js';
+
+const ALL_TABLES = [
+  'phi_access_log',
+  'projection_checkpoints',
+  'projection_errors',
+  'projection_versions',
+  'pseudonym_key',
+];
 
 describe('migrations against a real Postgres', () => {
   let db: Kysely<Database>;
@@ -26,12 +44,47 @@ describe('migrations against a real Postgres', () => {
   it('applies every migration, then is a no-op', async () => {
     const first = await migrateToLatest(db);
     expect(first).toEqual({ ok: true, applied: Object.keys(MIGRATIONS) });
-    expect(await tables()).toEqual([
-      'projection_checkpoints',
-      'projection_errors',
-      'projection_versions',
-    ]);
+    expect(await tables()).toEqual(ALL_TABLES);
     expect(await migrateToLatest(db)).toEqual({ ok: true, applied: [] });
+  });
+
+  it('creates one random pseudonym key, out of reach of both reader roles', async () => {
+    const keys = await db.selectFrom('novamed.pseudonym_key').selectAll().execute();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.key_version).toBe(1);
+    expect(keys[0]?.inner_pad).toHaveLength(64);
+    for (const role of ['analytics_reader', 'phi_reader']) {
+      await db.connection().execute(async (conn) => {
+        await sql`set role ${sql.id(role)}`.execute(conn);
+        await expect(sql`select * from novamed.pseudonym_key`.execute(conn)).rejects.toThrow(
+          /permission denied/,
+        );
+        await sql`reset role`.execute(conn);
+      });
+    }
+  });
+
+  it('computes in SQL the pseudonym Node computes, and rotates the key in place', async () => {
+    const key = randomBytes(40);
+    const rotated = await rotatePseudonymKey(db, key);
+    expect(rotated).toMatchObject({ ok: true, keyVersion: 2, previousKeyVersion: 1 });
+    const ids = ['pat_1', 'pät ✓ 2', "o'brien"];
+    const inSql = async () =>
+      (
+        await sql<{ p: string | null }>`select ${sql.raw(pseudonymSql('patient', 'id'))} as p
+          from unnest(${[...ids, null]}::text[]) with ordinality as t(id, n) order by n`.execute(db)
+      ).rows.map((r) => r.p);
+    expect(await inSql()).toEqual([...ids.map((id) => pseudonym(key, 'patient', id)), null]);
+    expect(pseudonym(key, 'patient', 'x')).not.toBe(pseudonym(key, 'practitioner', 'x'));
+    const longKey = randomBytes(100);
+    expect(await rotatePseudonymKey(db, longKey)).toMatchObject({ ok: true, keyVersion: 3 });
+    expect(await inSql()).toEqual([...ids.map((id) => pseudonym(longKey, 'patient', id)), null]);
+    expect(await rotatePseudonymKey(db, randomBytes(16))).toEqual({
+      ok: false,
+      reason: 'KEY_TOO_SHORT',
+      minBytes: 32,
+    });
+    expect(await db.selectFrom('novamed.pseudonym_key').selectAll().execute()).toHaveLength(1);
   });
 
   it('stores offsets as int8 and refuses a negative one', async () => {
@@ -72,6 +125,8 @@ describe('migrations against a real Postgres', () => {
   });
 
   it('rolls back the newest migrations with down, and forward again', async () => {
+    expect((await migrateDown(db)).ok).toBe(true);
+    expect(await tables()).toHaveLength(3);
     const fingerprint = () =>
       sql`select 1 from information_schema.columns where table_schema = 'novamed'
         and table_name = 'projection_versions' and column_name = 'fingerprint'`.execute(db);
@@ -86,6 +141,6 @@ describe('migrations against a real Postgres', () => {
       );
     expect(analytics.rows).toHaveLength(0);
     expect((await migrateToLatest(db)).ok).toBe(true);
-    expect(await tables()).toHaveLength(3);
+    expect(await tables()).toEqual(ALL_TABLES);
   });
 });

@@ -18,8 +18,10 @@ export interface ProjectorDefinition<S extends AggregateState = AggregateState> 
   readonly readModel: ReadModel<S>;
   readonly table: ReadModelTable;
   /**
-   * Views in the `analytics` schema over the live version. The runtime always adds one view
-   * per table (named after it); these are the extra ones (funnels, durations).
+   * Every view in the `analytics` schema (the de-identified tier, for analytics_reader) over
+   * the live version: one per table (named after it) and the extra ones (funnels, durations).
+   * The runtime adds none there, since only the definition knows which columns identify a
+   * person; it adds the identified tier (`analytics_identified`, every column, audited).
    */
   readonly views?: readonly AnalyticsView[];
 }

@@ -1,6 +1,6 @@
 import type { Database } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { logicFingerprint } from './logic-fingerprint.js';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
 import { LINEAGE_COLUMNS } from './read-model-table.js';
@@ -89,8 +89,10 @@ export async function liveVersion(db: Db, projector: string): Promise<number | u
 
 /**
  * Makes `version` the live one in ONE transaction: the previous live version is retired and
- * every `analytics` view of this projector is recreated over the new version's tables, so an
- * analyst's query sees either the old or the new version, never a mix.
+ * every view of this projector is recreated over the new version's tables, so an analyst's
+ * query sees either the old or the new version, never a mix: the definition's de-identified
+ * views in `analytics` (for analytics_reader) and, per table, an audited view with every
+ * column in `analytics_identified` (for phi_reader).
  */
 export async function activateVersion<S extends AggregateState>(
   db: Db,
@@ -117,31 +119,65 @@ export async function activateVersion<S extends AggregateState>(
     const visible = [table.idColumn, ...table.columns.map((c) => c.name)]
       .filter((c) => !HIDDEN_COLUMNS.has(c))
       .concat(LINEAGE_COLUMNS.map((c) => c.name));
-    const views: Array<{ name: string; select: string; comment?: string | undefined }> = [
+    // The de-identified tier: only what the definition declares (it knows which columns are
+    // identifiers), so a column added to the table never reaches analytics_reader unasked.
+    for (const view of definition.views ?? []) {
+      const name = sql.table(`analytics.${view.name}`);
+      await sql`drop view if exists ${name}`.execute(trx);
+      await sql`create view ${name} as ${sql.raw(view.select(`"${schema}"`))}`.execute(trx);
+      if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
+      await sql`grant select on ${name} to analytics_reader`.execute(trx);
+    }
+    // The identified tier: every column, as the analytics views showed before issue 17.
+    const identified = [
       {
         name: table.stateTable,
         select: `select ${visible.map((c) => `"${c}"`).join(', ')} from "${schema}"."${table.stateTable}"`,
-        comment: `Current state of every ${definition.readModel.aggregate}, one row each (live version ${version}).`,
+        comment: `Current state of every ${definition.readModel.aggregate}, one row each, with PHI (live version ${version}). Every read is audited.`,
       },
       {
         name: table.eventsTable,
         select: `select * from "${schema}"."${table.eventsTable}"`,
-        comment: `Every distinct ${definition.readModel.aggregate} event applied, one row per event_id (live version ${version}).`,
+        comment: `Every distinct ${definition.readModel.aggregate} event applied, with PHI (live version ${version}). Every read is audited.`,
       },
-      ...(definition.views ?? []).map((v) => ({
-        name: v.name,
-        select: v.select(`"${schema}"`),
-        comment: v.comment,
-      })),
     ];
-    for (const view of views) {
-      const name = sql.table(`analytics.${view.name}`);
-      await sql`drop view if exists ${name}`.execute(trx);
-      await sql`create view ${name} as ${sql.raw(view.select)}`.execute(trx);
-      if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
-      await sql`grant select on ${name} to analytics_reader`.execute(trx);
-    }
+    for (const view of identified) await createAuditedView(trx, view);
   });
+}
+
+/**
+ * `analytics_identified.<name>`, a view for phi_reader over a SECURITY DEFINER function that
+ * records the read (`novamed.record_phi_read`: who, when, which statement) and returns the rows
+ * of `novamed_identified.<name>`. A plain SELECT fires no trigger, hence the function. The
+ * view passes `current_user`, evaluated as the reader (inside the function it is the owner).
+ * Dropping the source view first drops the function and the view built on its row type, so a
+ * version with other columns gets matching ones.
+ */
+async function createAuditedView(
+  trx: Transaction<Database>,
+  view: { name: string; select: string; comment: string },
+): Promise<void> {
+  const source = sql.table(`novamed_identified.${view.name}`);
+  const reader = sql.table(`novamed_identified.read_${view.name}`);
+  const audited = sql.table(`analytics_identified.${view.name}`);
+  await sql`drop view if exists ${source} cascade`.execute(trx);
+  await sql`create view ${source} as ${sql.raw(view.select)}`.execute(trx);
+  await sql`create function ${reader}(reader name) returns setof ${source}
+    language plpgsql security definer set search_path = pg_catalog, pg_temp as ${sql.lit(`
+    begin
+      perform novamed.record_phi_read(${sqlText(view.name)}, reader);
+      return query select * from novamed_identified."${view.name}";
+    end`)}`.execute(trx);
+  await sql`revoke all on function ${reader}(name) from public`.execute(trx);
+  await sql`grant execute on function ${reader}(name) to phi_reader`.execute(trx);
+  await sql`create view ${audited} as select * from ${reader}(current_user)`.execute(trx);
+  await sql`comment on view ${audited} is ${sql.lit(view.comment)}`.execute(trx);
+  await sql`grant select on ${audited} to phi_reader`.execute(trx);
+}
+
+/** A SQL string literal (names here are the definitions' own identifiers). */
+function sqlText(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /** Outcome of {@link dropVersion}. */

@@ -1,9 +1,26 @@
+import { pseudonymSql } from '@novamed-stream/db';
 import type { ProjectorDefinition } from '@novamed-stream/projection';
 import {
   type MedicationRequestState,
   medicationRequestsReadModel,
 } from '@novamed-stream/read-models';
 import { COMMON_COLUMNS } from './common-columns.js';
+import { allowListedJson } from './limited-data-set-sql.js';
+
+/**
+ * The `data` fields of medication-request events analysts see. The medication, quantity and
+ * refills are health information, not identifiers: a limited data set keeps them (they are
+ * what per-medication funnels group by). No patient or practitioner id, no free-text reason.
+ */
+export const MEDICATION_REQUEST_ANALYTICS_FIELDS = [
+  'medication_request_id',
+  'medication_name',
+  'quantity',
+  'refills',
+  'approved_at',
+  'filled_at',
+  'cancelled_at',
+] as const;
 
 /** Medication requests: current state, history, and approval-to-fill times. */
 export const medicationRequestsProjector: ProjectorDefinition<MedicationRequestState> = {
@@ -29,10 +46,41 @@ export const medicationRequestsProjector: ProjectorDefinition<MedicationRequestS
   },
   views: [
     {
+      name: 'medication_requests',
+      comment:
+        'Current state of every medication request, one row each, de-identified: patient and practitioner pseudonyms instead of their ids; no cancellation reason.',
+      select: (s) => `
+        select medication_request_id, clinic_id, status,
+               ${pseudonymSql('patient', 'patient_id')} as patient_pseudonym,
+               ${pseudonymSql('practitioner', 'practitioner_id')} as practitioner_pseudonym,
+               medication_name, quantity, refills,
+               created_at, approved_at, filled_at, cancelled_at,
+               first_event_at, last_event_at, last_event_id,
+               ${allowListedJson('attributes', MEDICATION_REQUEST_ANALYTICS_FIELDS)} as attributes,
+               events_applied, source_partition, source_offset, updated_at
+        from ${s}.medication_requests`,
+    },
+    {
+      name: 'medication_request_events',
+      comment:
+        'Every distinct medication-request event applied, de-identified: pseudonyms and only the allow-listed data fields.',
+      select: (s) => `
+        select event_id, medication_request_id, event_type, event_timestamp, clinic_id,
+               received_at, topic, partition, "offset",
+               ${pseudonymSql('patient', "data ->> 'patient_id'")} as patient_pseudonym,
+               ${pseudonymSql('practitioner', "data ->> 'practitioner_id'")} as practitioner_pseudonym,
+               ${allowListedJson('data', MEDICATION_REQUEST_ANALYTICS_FIELDS)} as data,
+               recorded_at
+        from ${s}.medication_request_events`,
+    },
+    {
       name: 'medication_request_fill_times',
       comment: 'Medication requests approved and filled, with the time from approval to fill.',
       select: (s) => `
-        select medication_request_id, clinic_id, practitioner_id, approved_at, filled_at,
+        select medication_request_id, clinic_id,
+               ${pseudonymSql('patient', 'patient_id')} as patient_pseudonym,
+               ${pseudonymSql('practitioner', 'practitioner_id')} as practitioner_pseudonym,
+               medication_name, approved_at, filled_at,
                filled_at - approved_at as approval_to_fill
         from ${s}.medication_requests
         where approved_at is not null and filled_at is not null`,

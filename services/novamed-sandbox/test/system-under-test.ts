@@ -164,7 +164,11 @@ function visible(state: AggregateState): Record<string, unknown> {
   return copy;
 }
 
-/** What `analytics.*` holds, in the ground truth's shape (hidden bookkeeping left out). */
+/**
+ * What the read models hold, in the ground truth's shape (hidden bookkeeping left out): read
+ * from `analytics_identified.*`, the tier with every field (each read is audited), since the
+ * comparison covers patient ids, addresses and every attribute.
+ */
 export async function readModels(
   pool: pg.Pool,
 ): Promise<Record<keyof GroundTruthSnapshot, unknown[]>> {
@@ -174,7 +178,7 @@ export async function readModels(
     definition: ProjectorDefinition<S>,
   ) => {
     const { rows } = await pool.query<Record<string, unknown>>(
-      `select * from analytics.${view} order by ${id} collate "C"`,
+      `select * from analytics_identified.${view} order by ${id} collate "C"`,
     );
     return rows.map((row) => visible(stateFromRow(definition, row)));
   };

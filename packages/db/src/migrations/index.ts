@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as controlTables from './2026-11-28T0001-control-tables.js';
 import * as analyticsSchema from './2026-11-28T0002-analytics-schema.js';
 import * as versionFingerprint from './2026-11-29T0001-projection-version-fingerprint.js';
+import * as deidentifiedAnalytics from './2026-11-30T0001-deidentified-analytics.js';
 
 /**
  * Every migration, keyed by its timestamped name (Kysely runs them in name order). Listed
@@ -11,4 +12,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28T0001-control-tables': controlTables,
   '2026-11-28T0002-analytics-schema': analyticsSchema,
   '2026-11-29T0001-projection-version-fingerprint': versionFingerprint,
+  '2026-11-30T0001-deidentified-analytics': deidentifiedAnalytics,
 };
