@@ -1,22 +1,19 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { recordedSweeps, sweepLogs } from './log-sweep.js';
+import { LAST_RUN_DIR } from './publish-results.js';
 import type { ScenarioResult } from './report.js';
 import { newRunFolder } from './run-folder.js';
 import { SCALE } from './scale.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const docPath = join(repoRoot, 'docs/reliability.md');
-const BEGIN = (scale: string) => `<!-- reliability:${scale}:begin -->`;
-const END = (scale: string) => `<!-- reliability:${scale}:end -->`;
-
 /**
  * Global setup of the `reliability` project: a run folder for the logs and results; at the end,
- * the JSON summary (reliability/results/summary-<scale>.json) and the table of this scale in
- * docs/reliability.md.
+ * the JSON summary in the run folder and in `reliability/last-run/summary-<scale>.json` (ignored
+ * by git: a test run leaves the working tree as it found it). Publishing it into the tracked
+ * `reliability/results/` and docs/reliability.md is an explicit step:
+ * `npm run reliability:publish`.
  */
 export default function setup(project: TestProject): () => void {
   const dir = newRunFolder();
@@ -40,47 +37,15 @@ export default function setup(project: TestProject): () => void {
     };
     const json = JSON.stringify(summary, null, 2);
     writeFileSync(join(dir, 'summary.json'), json);
-    writeFileSync(join(repoRoot, 'reliability/results', `summary-${SCALE}.json`), `${json}\n`);
-    updateDoc(summary.at, results);
+    mkdirSync(LAST_RUN_DIR, { recursive: true });
+    writeFileSync(join(LAST_RUN_DIR, `summary-${SCALE}.json`), `${json}\n`);
     if (phi && !phi.passed) {
       throw new Error(`[reliability] scenario 8: patient data or an API key in the logs (${dir})`);
     }
     console.log(
-      `[reliability] ${results.filter((r) => r.passed).length}/${results.length} scenarios passed; summary in reliability/results/summary-${SCALE}.json, table in docs/reliability.md`,
+      `[reliability] ${results.filter((r) => r.passed).length}/${results.length} scenarios passed; summary in reliability/last-run/summary-${SCALE}.json (publish it into docs/reliability.md with \`npm run reliability:publish\`)`,
     );
   };
-}
-
-function cell(o: Record<string, number | string>): string {
-  return Object.entries(o)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
-    .join('; ')
-    .replaceAll('|', '\\|');
-}
-
-function updateDoc(at: string, results: ScenarioResult[]): void {
-  let doc: string;
-  try {
-    doc = readFileSync(docPath, 'utf8');
-  } catch {
-    return;
-  }
-  const begin = doc.indexOf(BEGIN(SCALE));
-  const end = doc.indexOf(END(SCALE));
-  if (begin < 0 || end < begin) return;
-  const table = [
-    BEGIN(SCALE),
-    `Run of ${at.slice(0, 16).replace('T', ' ')} UTC, scale \`${SCALE}\`.`,
-    '',
-    '| # | scenario | did | found | must | result | s |',
-    '|---|---|---|---|---|---|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.number} | ${r.title} | ${cell(r.did)} | ${cell(r.found)} | ${r.criteria} | ${r.passed ? 'passed' : '**FAILED**'} | ${r.seconds} |`,
-    ),
-    END(SCALE),
-  ].join('\n');
-  writeFileSync(docPath, doc.slice(0, begin) + table + doc.slice(end + END(SCALE).length));
 }
 
 /**
