@@ -6,6 +6,19 @@
 export const I_JSON_MAX_DEPTH = 32;
 
 /**
+ * The longest member name a stored message may have, in bytes of UTF-8 (quotes excluded).
+ * Jackson refuses names over 50,000 characters by default; NovaMed's are under 32.
+ */
+export const I_JSON_MAX_NAME_BYTES = 1024;
+
+/**
+ * The longest number literal a stored message may have, in characters. A double holds 17
+ * significant digits; Jackson refuses literals over 1,000 characters by default, Python's `int`
+ * those over 4,300 digits.
+ */
+export const I_JSON_MAX_NUMBER_LENGTH = 100;
+
+/**
  * A rule of the topic's JSON profile (I-JSON, RFC 7493, plus a nesting limit) that a body broke.
  * `INVALID_JSON` is plain RFC 8259 syntax.
  */
@@ -15,7 +28,8 @@ export type IJsonRule =
   | 'LONE_SURROGATE'
   | 'DUPLICATE_MEMBER'
   | 'NESTING_TOO_DEEP'
-  | 'NUMBER_OUT_OF_RANGE';
+  | 'NUMBER_OUT_OF_RANGE'
+  | 'MEMBER_NAME_TOO_LONG';
 
 /**
  * Outcome of {@link checkIJson}. A violation says which rule, the byte offset where it was found
@@ -213,6 +227,10 @@ function walk(stack: Stack, maxDepth: number): number {
     }
     const end = scanString(i);
     if (end < 0) return depth;
+    if (end - i - 2 > I_JSON_MAX_NAME_BYTES) {
+      failure('MEMBER_NAME_TOO_LONG', i);
+      return depth;
+    }
     // Unescaped names are equal exactly when their bytes are (UTF-8 is checked, so one encoding
     // per character); only escapes need decoding, and large objects use a Set.
     const count = counts[depth]!;
@@ -402,6 +420,7 @@ function scanNumber(start: number): number {
     while (isDigit(bytes[j])) j++;
     if (j === expStart) return failure('INVALID_JSON', j);
   }
+  if (j - start > I_JSON_MAX_NUMBER_LENGTH) return failure('NUMBER_OUT_OF_RANGE', start);
   if (integer) {
     // Java and Python read an integer literal exactly; Node rounds it beyond 2^53.
     if (intDigits > 16) return failure('NUMBER_OUT_OF_RANGE', start);
@@ -413,9 +432,9 @@ function scanNumber(start: number): number {
         if (digit > max) return failure('NUMBER_OUT_OF_RANGE', start);
       }
     }
-  } else if (exponent || j - start > 300) {
-    // Only an exponent (or an absurdly long literal) can overflow to Infinity or round a
-    // non-zero value to 0; this is the rare path.
+  } else if (exponent) {
+    // Only an exponent can overflow to Infinity or round a non-zero value to 0 (the literal is
+    // at most I_JSON_MAX_NUMBER_LENGTH long); this is the rare path.
     let text = '';
     for (let k = start; k < j; k++) text += String.fromCharCode(bytes[k]!);
     const value = Number(text);

@@ -1,6 +1,8 @@
 export {
   checkIJson,
   I_JSON_MAX_DEPTH,
+  I_JSON_MAX_NAME_BYTES,
+  I_JSON_MAX_NUMBER_LENGTH,
   type IJsonOptions,
   type IJsonResult,
   type IJsonRule,

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkIJson, I_JSON_MAX_DEPTH, type IJsonResult } from '../src/check-i-json.js';
+import {
+  checkIJson,
+  I_JSON_MAX_DEPTH,
+  I_JSON_MAX_NAME_BYTES,
+  I_JSON_MAX_NUMBER_LENGTH,
+  type IJsonResult,
+} from '../src/check-i-json.js';
 import { guideSample } from '../src/guide-samples.js';
 
 const check = (text: string | Buffer, maxDepth?: number): IJsonResult =>
@@ -223,8 +229,31 @@ describe('checkIJson: numbers', () => {
     ['a negative overflow', '-1.8e308'],
     ['a non-zero number that rounds to 0', '1e-400'],
     ['a long exponent', '2e99999999999999999999'],
+    ['a literal one character over the limit', `0.${'1'.repeat(I_JSON_MAX_NUMBER_LENGTH - 1)}`],
+    ['a fraction of 1,001 digits (Jackson refuses it)', `0.${'3'.repeat(1001)}`],
   ])('refuses %s', (_name, text) => {
     expect(check(`{"data":{"n":${text}}}`)).toEqual(refused('NUMBER_OUT_OF_RANGE', 13, '$.data.n'));
+  });
+});
+
+describe('checkIJson: lengths Jackson refuses', () => {
+  it('accepts a number literal of exactly the limit', () => {
+    expect(check(`[0.${'1'.repeat(I_JSON_MAX_NUMBER_LENGTH - 2)}]`)).toEqual({ ok: true });
+  });
+
+  it('accepts a member name of exactly the limit, in bytes of UTF-8', () => {
+    const name = 'é'.repeat(I_JSON_MAX_NAME_BYTES / 2);
+    expect(check(`{"data":{"${name}":1}}`)).toEqual({ ok: true });
+  });
+
+  it('refuses a member name one byte over the limit, at its opening quote', () => {
+    const name = `${'é'.repeat(I_JSON_MAX_NAME_BYTES / 2)}x`;
+    expect(check(`{"data":{"${name}":1}}`)).toEqual(refused('MEMBER_NAME_TOO_LONG', 9, '$.data'));
+  });
+
+  it('refuses a 60,000-character name (over Jackson default of 50,000)', () => {
+    const result = check(`{"${'k'.repeat(60_000)}":1}`);
+    expect(result.ok ? undefined : result.rule).toBe('MEMBER_NAME_TOO_LONG');
   });
 });
 

@@ -18,7 +18,8 @@ const BODY_RULES =
   I_JSON_MAX_DEPTH +
   ' nested arrays/objects, the envelope counting 1 (NESTING_TOO_DEEP); numbers an IEEE 754 ' +
   'double holds: finite, not rounding a non-zero value to 0, and integer literals (no fraction, ' +
-  'no exponent) within ±(2^53-1) (NUMBER_OUT_OF_RANGE); no `__proto__` or ' +
+  'no exponent) within ±(2^53-1), literals of at most 100 characters (NUMBER_OUT_OF_RANGE); ' +
+  'member names of at most 1024 bytes (MEMBER_NAME_TOO_LONG); no `__proto__` or ' +
   '`constructor.prototype` key (FORBIDDEN_JSON_KEY). event_id, event_type, clinic_id and, when ' +
   'strings, data.order_id, data.medication_request_id and data.refill_id hold no control ' +
   'character U+0000-U+001F or U+007F (CONTROL_CHARACTER).';

@@ -1,4 +1,4 @@
-import { I_JSON_MAX_DEPTH } from '@novamed-stream/events';
+import { I_JSON_MAX_DEPTH, I_JSON_MAX_NAME_BYTES } from '@novamed-stream/events';
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
@@ -37,7 +37,12 @@ export const ERRORS = {
     status: 400,
     message:
       'A number in the body is outside what an IEEE 754 double holds: an integer beyond ' +
-      '±(2^53-1), or a magnitude that overflows or rounds to 0 (I-JSON, RFC 7493).',
+      '±(2^53-1), a literal over 100 characters, or a magnitude that overflows or rounds to 0 ' +
+      '(I-JSON, RFC 7493).',
+  },
+  MEMBER_NAME_TOO_LONG: {
+    status: 400,
+    message: `A member name in the body is longer than ${I_JSON_MAX_NAME_BYTES} bytes.`,
   },
   FORBIDDEN_JSON_KEY: {
     status: 400,

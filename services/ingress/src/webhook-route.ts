@@ -54,6 +54,7 @@ type RejectCode = Extract<
   | 'DUPLICATE_MEMBER'
   | 'NESTING_TOO_DEEP'
   | 'NUMBER_OUT_OF_RANGE'
+  | 'MEMBER_NAME_TOO_LONG'
   | 'FORBIDDEN_JSON_KEY'
   | 'INVALID_ENVELOPE'
   | 'CONTROL_CHARACTER'
@@ -168,7 +169,8 @@ export const webhookRoute: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asyn
           400: errorResponse(
             'Not stored, and not to be retried as is; the body goes to the quarantine topic. ' +
               'INVALID_JSON; the I-JSON profile: INVALID_UTF8, LONE_SURROGATE, ' +
-              'DUPLICATE_MEMBER, NESTING_TOO_DEEP, NUMBER_OUT_OF_RANGE; FORBIDDEN_JSON_KEY; ' +
+              'DUPLICATE_MEMBER, NESTING_TOO_DEEP, NUMBER_OUT_OF_RANGE, MEMBER_NAME_TOO_LONG; ' +
+              'FORBIDDEN_JSON_KEY; ' +
               'INVALID_ENVELOPE; CONTROL_CHARACTER. The message names the rule and where ' +
               '(JSON path, byte offset or field), never a value.',
           ),
