@@ -227,10 +227,6 @@ function walk(stack: Stack, maxDepth: number): number {
     }
     const end = scanString(i);
     if (end < 0) return depth;
-    if (end - i - 2 > I_JSON_MAX_NAME_BYTES) {
-      failure('MEMBER_NAME_TOO_LONG', i);
-      return depth;
-    }
     // Unescaped names are equal exactly when their bytes are (UTF-8 is checked, so one encoding
     // per character); only escapes need decoding, and large objects use a Set.
     const count = counts[depth]!;
@@ -258,6 +254,10 @@ function walk(stack: Stack, maxDepth: number): number {
     nameStarts[count] = i;
     nameEnds[count] = end;
     counts[depth] = count + 1;
+    if (end - i - 2 > I_JSON_MAX_NAME_BYTES) {
+      failure('MEMBER_NAME_TOO_LONG', i);
+      return depth;
+    }
     if (duplicate) {
       failure('DUPLICATE_MEMBER', i);
       return depth;

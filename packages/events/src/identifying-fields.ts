@@ -15,6 +15,12 @@ export const IDENTIFYING_FIELDS = [
 /** One of {@link IDENTIFYING_FIELDS}. */
 export type IdentifyingField = (typeof IDENTIFYING_FIELDS)[number];
 
+/**
+ * The longest identifying value, in bytes of UTF-8. NovaMed's ids are under 64; kafkajs spends
+ * seconds of CPU (blocking the event loop) encoding a key or header of a few hundred KiB.
+ */
+export const IDENTIFIER_MAX_BYTES = 256;
+
 /** C0 controls and DEL: invisible in logs and headers, and U+0000 is refused by Postgres text. */
 function hasControlCharacter(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
@@ -40,11 +46,31 @@ export interface IdentifyingEnvelope {
 export function fieldWithControlCharacter(
   envelope: IdentifyingEnvelope,
 ): IdentifyingField | undefined {
+  return firstField(envelope, hasControlCharacter);
+}
+
+/**
+ * The first identifying field (in {@link IDENTIFYING_FIELDS} order) whose value is longer than
+ * {@link IDENTIFIER_MAX_BYTES} bytes of UTF-8, or undefined.
+ */
+export function fieldTooLong(envelope: IdentifyingEnvelope): IdentifyingField | undefined {
+  // Each UTF-16 unit is at most 3 bytes of UTF-8: only long strings need counting.
+  return firstField(
+    envelope,
+    (value) =>
+      value.length * 3 > IDENTIFIER_MAX_BYTES && Buffer.byteLength(value) > IDENTIFIER_MAX_BYTES,
+  );
+}
+
+function firstField(
+  envelope: IdentifyingEnvelope,
+  breaks: (value: string) => boolean,
+): IdentifyingField | undefined {
   for (const field of IDENTIFYING_FIELDS) {
     const value = field.startsWith('data.')
       ? envelope.data[field.slice('data.'.length)]
       : envelope[field as 'event_id' | 'event_type' | 'clinic_id'];
-    if (typeof value === 'string' && hasControlCharacter(value)) return field;
+    if (typeof value === 'string' && breaks(value)) return field;
   }
   return undefined;
 }

@@ -37,7 +37,9 @@ export {
 export { type GuideSampleName, guideSample } from './guide-samples.js';
 export { eventHeaders, HEADERS, QUARANTINE_HEADERS } from './headers.js';
 export {
+  fieldTooLong,
   fieldWithControlCharacter,
+  IDENTIFIER_MAX_BYTES,
   IDENTIFYING_FIELDS,
   type IdentifyingEnvelope,
   type IdentifyingField,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fieldWithControlCharacter } from '../src/identifying-fields.js';
+import {
+  fieldTooLong,
+  fieldWithControlCharacter,
+  IDENTIFIER_MAX_BYTES,
+} from '../src/identifying-fields.js';
 
 const envelope = {
   event_type: 'order:created',
@@ -35,5 +39,35 @@ describe('fieldWithControlCharacter', () => {
 
   it('accepts characters just outside the ranges (space, U+0080)', () => {
     expect(fieldWithControlCharacter({ ...envelope, event_id: 'a b\u0080' })).toBeUndefined();
+  });
+});
+
+describe('fieldTooLong', () => {
+  const base = {
+    event_id: 'evt_1',
+    event_type: 'order:created',
+    clinic_id: 'c',
+    data: { order_id: 'ord_1' } as Record<string, unknown>,
+  };
+
+  it('accepts ids of exactly the limit in bytes of UTF-8', () => {
+    expect(fieldTooLong({ ...base, event_id: 'é'.repeat(IDENTIFIER_MAX_BYTES / 2) })).toBe(
+      undefined,
+    );
+  });
+
+  it.each([
+    ['event_id', { event_id: 'e'.repeat(IDENTIFIER_MAX_BYTES + 1) }],
+    ['clinic_id', { clinic_id: `${'é'.repeat(IDENTIFIER_MAX_BYTES / 2)}x` }],
+    ['data.order_id', { data: { order_id: 'o'.repeat(256 * 1024) } }],
+    ['data.refill_id', { data: { order_id: 'ord_1', refill_id: '€'.repeat(86) } }],
+  ])('names %s when it is longer', (field, override) => {
+    expect(fieldTooLong({ ...base, ...override })).toBe(field);
+  });
+
+  it('leaves a long non-identifying data field alone', () => {
+    expect(fieldTooLong({ ...base, data: { order_id: 'ord_1', note: 'n'.repeat(100_000) } })).toBe(
+      undefined,
+    );
   });
 });

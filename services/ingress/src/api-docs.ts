@@ -22,7 +22,8 @@ const BODY_RULES =
   'member names of at most 1024 bytes (MEMBER_NAME_TOO_LONG); no `__proto__` or ' +
   '`constructor.prototype` key (FORBIDDEN_JSON_KEY). event_id, event_type, clinic_id and, when ' +
   'strings, data.order_id, data.medication_request_id and data.refill_id hold no control ' +
-  'character U+0000-U+001F or U+007F (CONTROL_CHARACTER).';
+  'character U+0000-U+001F or U+007F (CONTROL_CHARACTER) and are at most 256 bytes long ' +
+  '(IDENTIFIER_TOO_LONG).';
 
 const { event_id: eventIdDoc, clinic_id: clinicIdDoc } = envelopeDoc.properties;
 const webhookBodyDoc = {

@@ -1,4 +1,8 @@
-import { I_JSON_MAX_DEPTH, I_JSON_MAX_NAME_BYTES } from '@novamed-stream/events';
+import {
+  I_JSON_MAX_DEPTH,
+  I_JSON_MAX_NAME_BYTES,
+  IDENTIFIER_MAX_BYTES,
+} from '@novamed-stream/events';
 import { type Static, Type } from '@sinclair/typebox';
 
 /**
@@ -54,6 +58,10 @@ export const ERRORS = {
     message:
       'An identifying field (event_id, event_type, clinic_id, data.order_id, ' +
       'data.medication_request_id, data.refill_id) holds a control character (U+0000-U+001F, U+007F).',
+  },
+  IDENTIFIER_TOO_LONG: {
+    status: 400,
+    message: `An identifying field (event_id, event_type, clinic_id, data.order_id, data.medication_request_id, data.refill_id) is longer than ${IDENTIFIER_MAX_BYTES} bytes.`,
   },
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
   NOT_FOUND: { status: 404, message: 'No such route.' },

@@ -3,6 +3,7 @@ import underPressure from '@fastify/under-pressure';
 import {
   type Envelope,
   eventHeaders,
+  fieldTooLong,
   fieldWithControlCharacter,
   parseEnvelope,
   QUARANTINE_HEADERS,
@@ -58,6 +59,7 @@ type RejectCode = Extract<
   | 'FORBIDDEN_JSON_KEY'
   | 'INVALID_ENVELOPE'
   | 'CONTROL_CHARACTER'
+  | 'IDENTIFIER_TOO_LONG'
 >;
 
 const EMPTY = Buffer.alloc(0);
@@ -171,7 +173,7 @@ export const webhookRoute: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asyn
               'INVALID_JSON; the I-JSON profile: INVALID_UTF8, LONE_SURROGATE, ' +
               'DUPLICATE_MEMBER, NESTING_TOO_DEEP, NUMBER_OUT_OF_RANGE, MEMBER_NAME_TOO_LONG; ' +
               'FORBIDDEN_JSON_KEY; ' +
-              'INVALID_ENVELOPE; CONTROL_CHARACTER. The message names the rule and where ' +
+              'INVALID_ENVELOPE; CONTROL_CHARACTER; IDENTIFIER_TOO_LONG. The message names the rule and where ' +
               '(JSON path, byte offset or field), never a value.',
           ),
           401: errorResponse('UNAUTHORIZED: missing or wrong x-api-key'),
@@ -197,6 +199,10 @@ export const webhookRoute: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asyn
       const controlled = fieldWithControlCharacter(envelope);
       if (controlled !== undefined) {
         return reject(request, reply, raw, 'CONTROL_CHARACTER', `(in ${controlled})`, receivedAt);
+      }
+      const tooLong = fieldTooLong(envelope);
+      if (tooLong !== undefined) {
+        return reject(request, reply, raw, 'IDENTIFIER_TOO_LONG', `(in ${tooLong})`, receivedAt);
       }
 
       const started = performance.now();

@@ -227,6 +227,18 @@ describe("POST /webhooks/novamed with a body outside the topic's I-JSON profile"
       'CONTROL_CHARACTER',
       '(in data.order_id)',
     ],
+    [
+      'a routing key over 256 bytes (kafkajs blocks the event loop for seconds on a 256 KiB one)',
+      valid.replace('"ord_1"', `"${'o'.repeat(300)}"`),
+      'IDENTIFIER_TOO_LONG',
+      '(in data.order_id)',
+    ],
+    [
+      'a member name longer than 1,024 bytes',
+      withData(`"${'k'.repeat(1025)}":1`),
+      'MEMBER_NAME_TOO_LONG',
+      '(at $.data.<member 3>, byte',
+    ],
   ])('answers 400 for %s and quarantines it with the reason', async (_name, body, code, where) => {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const response = await post(bytes);
