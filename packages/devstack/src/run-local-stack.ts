@@ -220,7 +220,11 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
     const death = new Promise<string>((resolve) => {
       watch = setInterval(() => {
         const deadPart = ext?.dead();
-        if (deadPart) return resolve(`${deadPart} exited unexpectedly (its log is above).`);
+        if (deadPart) {
+          return resolve(
+            `${deadPart} exited unexpectedly (its log is in the service logs folder above).`,
+          );
+        }
         const dead = [running.kafka, running.postgres].find((server) => server && !server.running);
         if (!dead) return;
         clearInterval(watch);
