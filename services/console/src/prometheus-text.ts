@@ -8,7 +8,7 @@ export interface PrometheusSample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?\s*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/g;
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
@@ -33,7 +33,7 @@ export function parsePrometheusText(text: string): PrometheusSample[] {
     const labels: Record<string, string> = {};
     if (labelText) {
       for (const label of labelText.matchAll(LABEL)) {
-        labels[label[1] ?? ''] = unescape(label[2] ?? '');
+        labels[label[1] ?? ''] = unescapeLabel(label[2] ?? '');
       }
     }
     const value = parseValue(valueText);
