@@ -23,14 +23,39 @@ function chart(id, days, series) {
   );
 }
 
+// A funnel as bars: how many reached each stage over the whole period (one day or many).
+function funnelBars(id, funnel) {
+  const element = document.getElementById(id);
+  const stages = Object.keys(funnel.stages);
+  const totals = stages.map((s) => funnel.stages[s].reduce((a, b) => a + b, 0));
+  if (funnel.days.length === 0) {
+    element.innerHTML = '<p class="muted">No rows yet.</p>';
+    return;
+  }
+  new uPlot(
+    {
+      width: Math.max(320, element.clientWidth || 560),
+      height: 220,
+      series: [
+        { value: (_u, i) => stages[i] ?? '' },
+        { label: `${funnel.days.length} day(s)`, fill: '#2454d6aa', stroke: '#2454d6', paths: uPlot.paths.bars({ size: [0.6] }), points: { show: false } },
+      ],
+      scales: { x: { time: false, range: [-0.5, stages.length - 0.5] } },
+      axes: [{ splits: () => stages.map((_, i) => i), values: (_u, splits) => splits.map((i) => stages[i] ?? '') }, { size: 50 }],
+    },
+    [stages.map((_, i) => i), totals],
+    element,
+  );
+}
+
 (async () => {
   const a = await Console.json('/api/analytics');
-  chart('chart-order-funnel', a.orderFunnel.days, Object.entries(a.orderFunnel.stages));
-  chart('chart-request-funnel', a.medicationRequestFunnel.days, Object.entries(a.medicationRequestFunnel.stages));
+  funnelBars('chart-order-funnel', a.orderFunnel);
+  funnelBars('chart-request-funnel', a.medicationRequestFunnel);
   chart('chart-fill', a.fillTimes.days, [['median', a.fillTimes.medianHours], ['p90', a.fillTimes.p90Hours]]);
   chart('chart-decision', a.refillDecisionTimes.days, [['median', a.refillDecisionTimes.medianHours], ['p90', a.refillDecisionTimes.p90Hours]]);
   const c = a.deliveryByCarrier;
   document.querySelector('#carriers tbody').innerHTML =
-    c.carriers.map((name, i) => `<tr><td>${text(name)}</td><td class="num">${c.count[i]}</td><td class="num">${number(c.medianHours[i], 1)}</td></tr>`).join('') ||
+    c.carriers.map((name, i) => `<tr><td>${text(name)}</td><td class="num">${c.count[i]}</td><td class="num">${number(c.medianHours[i], 3)}</td></tr>`).join('') ||
     '<tr><td colspan="3" class="muted">No delivered orders yet.</td></tr>';
 })();

@@ -70,7 +70,6 @@ export async function buildApp(options: BuildAppOptions): Promise<ConsoleApp> {
     loggerInstance:
       options.logger === false || options.logger === undefined ? undefined : options.logger,
     logger: options.logger === false || options.logger === undefined ? false : undefined,
-    disableRequestLogging: false,
     trustProxy: false,
   };
   const app = Fastify(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testStack } from '@novamed-stream/testkit';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONSOLE_KEY,
@@ -25,15 +25,17 @@ const FIXTURE = join(here, '..', '..', '..', 'packages', 'events', 'test', 'fixt
 const CHROMIUM = '/usr/bin/chromium';
 
 let system: ConsoleSystem;
-let browser: Browser;
 let context: BrowserContext;
 const consoleErrors: string[] = [];
 const userDataDir = join(tmpdir(), `console-chromium-${process.pid}-${Date.now()}`);
 
-async function newPage(): Promise<Page> {
+/** A page whose console errors fail the last test; `expected401` allows the refused sign-in's. */
+async function newPage(expected401 = false): Promise<Page> {
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    if (expected401 && message.text().includes('status of 401')) return;
+    consoleErrors.push(`${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
   return page;
@@ -59,8 +61,10 @@ async function screenshot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   system = await startConsoleSystem(testStack().kafkaBrokers);
   mkdirSync(userDataDir, { recursive: true });
-  browser = await chromium.launch({
+  // A fresh profile each run; playwright passes it as --user-data-dir.
+  context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
+    viewport: { width: 1280, height: 900 },
     args: [
       '--headless',
       '--no-sandbox',
@@ -70,22 +74,19 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 });
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
   await system?.stop();
   rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe('the console in a real browser', () => {
   it('refuses a wrong key: no session, pages lead to sign-in, the API answers 401', async () => {
-    const page = await newPage();
+    const page = await newPage(true);
     await signIn(page, 'not-the-console-key-at-all');
     await expect.poll(() => page.textContent('#message')).toBe('Wrong key.');
     await page.goto(`${system.consoleUrl}/live`);

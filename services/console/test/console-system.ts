@@ -105,7 +105,7 @@ export async function startConsoleSystem(brokers: string[]): Promise<ConsoleSyst
       { name: 'ingress', url: `${ingressUrl}/metrics` },
       ...projectors.map((p, i) => ({
         name: ['orders', 'medication_requests', 'refills'][i] ?? '',
-        url: p.healthUrl.replace(/\/healthz$/, '/metrics'),
+        url: new URL('/metrics', p.healthUrl).toString(),
       })),
     ],
     sampleIntervalMs: 700,
@@ -113,6 +113,8 @@ export async function startConsoleSystem(brokers: string[]): Promise<ConsoleSyst
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Dropping the database terminates idle connections: not an error of the test.
+  pool.on('error', () => {});
   return {
     ingressUrl,
     sandboxUrl: urlOf(sandbox),
