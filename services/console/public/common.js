@@ -5,7 +5,10 @@ const Console = {
     header.innerHTML =
       '<span class="brand">novamed-stream console</span><nav>' +
       ['explorer', 'live', 'analytics']
-        .map((p) => `<a href="/${p}" class="${p === active ? 'active' : ''}">${p === 'live' ? 'Live flow' : p[0].toUpperCase() + p.slice(1)}</a>`)
+        .map(
+          (p) =>
+            `<a href="/${p}" class="${p === active ? 'active' : ''}">${p === 'live' ? 'Live flow' : p[0].toUpperCase() + p.slice(1)}</a>`,
+        )
         .join('') +
       '</nav><button class="secondary" id="sign-out">Sign out</button>';
     document.body.prepend(header);
@@ -32,7 +35,9 @@ const Console = {
   time(iso) {
     if (!iso) return '—';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? Console.text(iso) : d.toISOString().replace('T', ' ').replace('.000Z', 'Z');
+    return Number.isNaN(d.getTime())
+      ? Console.text(iso)
+      : d.toISOString().replace('T', ' ').replace('.000Z', 'Z');
   },
   number(value, digits = 1) {
     if (value === null || value === undefined || Number.isNaN(value)) return '—';

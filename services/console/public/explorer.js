@@ -23,7 +23,10 @@ document.getElementById('search').addEventListener('submit', async (event) => {
       result.hits.length === 0
         ? '<p class="muted">Nothing with that id in the read models.</p>'
         : rejected
-            .map((r) => `<p>Event <code>${text(r.eventId)}</code> was <span class="badge rejected">rejected</span> by ${text(r.projector)}: ${text(r.reason)}</p>`)
+            .map(
+              (r) =>
+                `<p>Event <code>${text(r.eventId)}</code> was <span class="badge rejected">rejected</span> by ${text(r.projector)}: ${text(r.reason)}</p>`,
+            )
             .join('');
     if (entities[0]) await show(entities[0].kind, entities[0].id);
   } catch (error) {
@@ -48,11 +51,18 @@ function outcome(entry) {
 
 async function show(kind, id) {
   section.innerHTML = '<p class="muted">Loading…</p>';
-  const e = await Console.json(`/api/entities/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`);
+  const e = await Console.json(
+    `/api/entities/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`,
+  );
   const { fields, masked } = e.row;
   const names = Object.keys(fields);
   const links = e.links.length
-    ? e.links.map((l) => `<a href="#" data-kind="${text(l.kind)}" data-id="${text(l.id)}">${KIND_LABEL[l.kind]} ${text(l.id)}</a>`).join('')
+    ? e.links
+        .map(
+          (l) =>
+            `<a href="#" data-kind="${text(l.kind)}" data-id="${text(l.id)}">${KIND_LABEL[l.kind]} ${text(l.id)}</a>`,
+        )
+        .join('')
     : '<span class="muted">none</span>';
   const scan =
     e.topicScan.status === 'read'
@@ -73,7 +83,9 @@ async function show(kind, id) {
     <table id="timeline"><thead><tr><th>event type</th><th>NovaMed time</th><th>received</th><th>partition/offset</th><th>deliveries</th><th>outcome</th><th>event id</th></tr></thead>
     <tbody>${e.timeline
       .map(
-        (t) => `<tr data-event-id="${text(t.eventId)}"><td><code>${text(t.eventType)}</code></td><td>${time(t.timestamp)}</td><td>${time(t.receivedAt)}</td>
+        (
+          t,
+        ) => `<tr data-event-id="${text(t.eventId)}"><td><code>${text(t.eventType)}</code></td><td>${time(t.timestamp)}</td><td>${time(t.receivedAt)}</td>
         <td class="mono">${t.partition}/${text(t.offset)}</td>
         <td class="num">${t.deliveries === null ? '—' : t.deliveries}${t.duplicateOffsets.length ? ` <span class="muted">(dup. at ${text(t.duplicateOffsets.join(', '))})</span>` : ''}</td>
         <td>${outcome(t)}</td><td class="mono">${text(t.eventId)}</td></tr>`,
@@ -88,7 +100,10 @@ async function show(kind, id) {
     });
   }
   document.getElementById('show-phi').addEventListener('click', async () => {
-    const phi = await Console.json(`/api/entities/${encodeURIComponent(kind)}/${encodeURIComponent(id)}/phi`, { method: 'POST' });
+    const phi = await Console.json(
+      `/api/entities/${encodeURIComponent(kind)}/${encodeURIComponent(id)}/phi`,
+      { method: 'POST' },
+    );
     const row = phi.row ?? {};
     document.getElementById('fields').innerHTML = Object.keys(row)
       .map((n) => `<dt>${text(n)}</dt><dd data-field="${text(n)}">${value(row, [], n)}</dd>`)
@@ -96,7 +111,10 @@ async function show(kind, id) {
     document.getElementById('event-data').innerHTML =
       '<h2>Event data (identified)</h2>' +
       Object.entries(phi.eventData)
-        .map(([eventId, data]) => `<p><code>${text(eventId)}</code><br><code>${text(JSON.stringify(data))}</code></p>`)
+        .map(
+          ([eventId, data]) =>
+            `<p><code>${text(eventId)}</code><br><code>${text(JSON.stringify(data))}</code></p>`,
+        )
         .join('');
     document.getElementById('show-phi').disabled = true;
   });

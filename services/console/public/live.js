@@ -12,7 +12,10 @@ function makeChart(element, series) {
     {
       width,
       height: 220,
-      series: [{}, ...series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2 }))],
+      series: [
+        {},
+        ...series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2 })),
+      ],
       axes: [{}, { size: 50 }],
       scales: { x: { time: true } },
       legend: { live: false },
@@ -21,14 +24,19 @@ function makeChart(element, series) {
     element,
   );
 }
-const ingressChart = makeChart(document.getElementById('chart-ingress'), ['accepted/s', '4xx/s', '503/s']);
+const ingressChart = makeChart(document.getElementById('chart-ingress'), [
+  'accepted/s',
+  '4xx/s',
+  '503/s',
+]);
 const lagChart = makeChart(document.getElementById('chart-lag'), PROJECTORS);
 
 function render() {
   const last = snapshots[snapshots.length - 1];
   if (!last) return;
   const r = last.rates;
-  document.getElementById('updated').textContent = `updated ${new Date(last.at).toLocaleTimeString()}`;
+  document.getElementById('updated').textContent =
+    `updated ${new Date(last.at).toLocaleTimeString()}`;
   document.getElementById('kpi-accepted').textContent = number(r.acceptedPerSecond, 1);
   document.getElementById('kpi-4xx').textContent = number(r.http4xxPerSecond, 2);
   document.getElementById('kpi-503').textContent = number(r.http503PerSecond, 2);
@@ -44,7 +52,9 @@ function render() {
   ]);
   lagChart.setData([
     times,
-    ...PROJECTORS.map((p) => snapshots.map((s) => s.projectors?.find((x) => x.projector === p)?.lag ?? null)),
+    ...PROJECTORS.map((p) =>
+      snapshots.map((s) => s.projectors?.find((x) => x.projector === p)?.lag ?? null),
+    ),
   ]);
   const rows = (last.projectors ?? []).map((p) => {
     const flow = r.projectors[p.projector];

@@ -12,6 +12,7 @@ document.getElementById('login').addEventListener('submit', async (event) => {
   if (response.ok) {
     window.location.assign('/explorer');
   } else {
-    message.textContent = response.status === 401 ? 'Wrong key.' : `Sign-in failed (${response.status}).`;
+    message.textContent =
+      response.status === 401 ? 'Wrong key.' : `Sign-in failed (${response.status}).`;
   }
 });

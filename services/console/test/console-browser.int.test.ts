@@ -21,7 +21,17 @@ import {
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SHOTS = join(here, '..', 'test-results', 'screenshots');
 const DOCS = join(here, '..', '..', '..', 'docs', 'console');
-const FIXTURE = join(here, '..', '..', '..', 'packages', 'events', 'test', 'fixtures', 'order-shipped.json');
+const FIXTURE = join(
+  here,
+  '..',
+  '..',
+  '..',
+  'packages',
+  'events',
+  'test',
+  'fixtures',
+  'order-shipped.json',
+);
 const CHROMIUM = '/usr/bin/chromium';
 
 let system: ConsoleSystem;
