@@ -25,6 +25,9 @@ export interface UpOptions {
   sandboxPort: number;
   sandboxApiKey: string;
   streamRate: number;
+  /** The console's port and its accepted keys (a random one when CONSOLE_API_KEYS is unset). */
+  consolePort: number;
+  consoleKeys: string[];
 }
 
 const PROJECTORS = [
@@ -61,10 +64,13 @@ export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOption
     }
     return value;
   };
-  const keys = (env['WEBHOOK_API_KEYS'] ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const list = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+  const keys = list('WEBHOOK_API_KEYS');
+  const consoleKeys = list('CONSOLE_API_KEYS');
   return {
     ingressPort: port('INGRESS_PORT', 8080),
     projectorPorts: {
@@ -78,6 +84,9 @@ export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOption
     sandboxPort: port('SANDBOX_PORT', 8090),
     sandboxApiKey: env['SANDBOX_API_KEY'] || `sandbox_${randomBytes(24).toString('hex')}`,
     streamRate: streamRate(env['SANDBOX_STREAM_RATE']),
+    consolePort: port('CONSOLE_PORT', 8070),
+    consoleKeys:
+      consoleKeys.length > 0 ? consoleKeys : [`console_${randomBytes(24).toString('hex')}`],
   };
 }
 
@@ -92,6 +101,7 @@ export function systemExtension(options: UpOptions): StackExtension {
       const root = findRepoRoot();
       await assertPortFree(options.ingressPort, 'the ingress', 'INGRESS_PORT');
       await assertPortFree(options.sandboxPort, 'the NovaMed sandbox', 'SANDBOX_PORT');
+      await assertPortFree(options.consolePort, 'the console', 'CONSOLE_PORT');
       for (const p of PROJECTORS)
         await assertPortFree(options.projectorPorts[p.key], p.name, p.env);
 
@@ -146,6 +156,25 @@ export function systemExtension(options: UpOptions): StackExtension {
           readyUrl: `http://127.0.0.1:${options.projectorPorts[p.key]}/healthz`,
           logFile: join(options.logDir, `${p.name}.log`),
         })),
+        {
+          name: 'console',
+          entry: 'services/console/src/main.ts',
+          env: {
+            KAFKA_BROKERS: common.KAFKA_BROKERS,
+            DATABASE_URL: stack.databaseUrl,
+            PORT: String(options.consolePort),
+            HOST: '127.0.0.1',
+            CONSOLE_API_KEYS: options.consoleKeys.join(','),
+            METRICS_URLS: [
+              `ingress=http://127.0.0.1:${options.ingressPort}/metrics`,
+              ...PROJECTORS.map(
+                (p) => `${p.key}=http://127.0.0.1:${options.projectorPorts[p.key]}/metrics`,
+              ),
+            ].join(','),
+          },
+          readyUrl: `http://127.0.0.1:${options.consolePort}/healthz`,
+          logFile: join(options.logDir, 'console.log'),
+        },
       ];
       const services = specs.map((spec) => new ServiceProcess(spec, root));
       try {
@@ -157,6 +186,7 @@ export function systemExtension(options: UpOptions): StackExtension {
 
       // The sandbox starts last, so the ingress is ready for its first delivery.
       const ingressUrl = `http://127.0.0.1:${options.ingressPort}`;
+      const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
       const sandboxUrl = `http://127.0.0.1:${options.sandboxPort}`;
       const sandbox = new ServiceProcess(
         {
@@ -202,6 +232,10 @@ export function systemExtension(options: UpOptions): StackExtension {
             'novamed sandbox',
             `${sandboxUrl}  (registration ${sandboxUrl}/api/external/webhook, status ${sandboxUrl}/sandbox/status)`,
           ],
+          [
+            'console',
+            `${consoleUrl}  (key: consoleKey in .novamed-stream/stack.json; explorer, live flow, analytics)`,
+          ],
           ['service logs', options.logDir],
         ],
         stackFields: {
@@ -213,10 +247,15 @@ export function systemExtension(options: UpOptions): StackExtension {
           ),
           sandboxUrl,
           sandboxApiKey: options.sandboxApiKey,
+          consoleUrl,
+          consoleKey: options.consoleKeys[0],
           serviceLogs: Object.fromEntries(all.map((s) => [s.spec.name, s.spec.logFile])),
         },
         pids: Object.fromEntries(all.map((s) => [s.spec.name, s.pid ?? 0])),
         notes: [
+          `Open the console at ${consoleUrl} and sign in with the key printed by:`,
+          `  node -p "require('./.novamed-stream/stack.json').consoleKey"`,
+          '',
           `The NovaMed sandbox registered the ingress for the guide's clinic and sends ~${options.streamRate} event/s`,
           '(SANDBOX_STREAM_RATE), with some duplicates and out-of-order deliveries. Watch rows appear:',
           `  ${psql} -c 'select order_id, status, carrier, last_event_at from analytics.orders order by last_event_at desc limit 10'`,

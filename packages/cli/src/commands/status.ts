@@ -104,7 +104,12 @@ async function groupMembers(
   return new Map(groups.map((g) => [g.groupId, { state: g.state, members: g.members.length }]));
 }
 
-async function projectorStatuses(
+/**
+ * Every projector's live version, lag per partition (messages and seconds), rows, events,
+ * unresolved errors, consumers and running rebuilds (`building`: done/total messages), against
+ * the topic's end offsets `offsets` taken at `now`. Shared by `status` and the console.
+ */
+export async function projectorStatuses(
   db: Kysely<Database>,
   admin: Admin,
   topic: string,
@@ -186,7 +191,8 @@ async function projectorStatuses(
   );
 }
 
-async function groupStatuses(
+/** Every other consumer group reading `topic` (downstream consumers): state, members, lag. */
+export async function groupStatuses(
   admin: Admin,
   topic: string,
   offsets: readonly PartitionOffsets[],

@@ -1,0 +1,10 @@
+export { type AnalyticsSummary, analyticsSummary } from './analytics-summary.js';
+export { KEY_HEADER, SESSION_COOKIE } from './auth-routes.js';
+export { type BuildAppOptions, buildApp, type ConsoleApp } from './build-app.js';
+export { type ConfigResult, type ConsoleConfig, loadConfig } from './config.js';
+export { type ConsoleDbOptions, createConsoleDb } from './console-db.js';
+export { createConsoleKeyVerifier } from './console-key-verifier.js';
+export { ERRORS, type ErrorBody, type ErrorCode } from './errors.js';
+export { type EntityView, loadEntity, loadIdentified, searchEntities } from './explorer.js';
+export { LiveSampler, type LiveSnapshot } from './live-sampler.js';
+export { createLogger } from './logger.js';
