@@ -140,8 +140,8 @@ beforeAll(async () => {
   // default one (in the temp folder) is.
   dataDir = join(tmpdir(), 'novamed-stream', `readme-${process.pid}-${Date.now()}`);
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
-  const [ingress, kafka, controller, postgres, orders, requests, refills, sandbox] =
-    await findFreePorts(8);
+  const [ingress, kafka, controller, postgres, orders, requests, refills, sandbox, console] =
+    await findFreePorts(9);
   env = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: process.env['HOME'] ?? '/root',
@@ -154,6 +154,7 @@ beforeAll(async () => {
     MEDICATION_REQUESTS_HEALTH_PORT: String(requests),
     REFILLS_HEALTH_PORT: String(refills),
     SANDBOX_PORT: String(sandbox),
+    CONSOLE_PORT: String(console),
     DEVSTACK_DATA_DIR: dataDir,
   };
 }, 120_000);
@@ -253,6 +254,7 @@ describe('README quick start, run as a new user in a fresh clone (mode 700)', ()
       const { devstack, ...servers } = pids;
       expect(Object.keys(servers).sort()).toEqual(
         [
+          'console',
           'ingress',
           'kafka',
           'novamed-sandbox',
