@@ -131,6 +131,8 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let running = false;
   const retrying = new Map<number, RetryState>();
   metrics.projectorName = definition.name;
+  // At 0 from the start, so the first crash is an increase Prometheus can see.
+  metrics.consumerCrashes.inc(labels, 0);
   metrics.stalledPartitions = () => {
     const health = lag.health();
     return health.healthy ? [] : health.partitions;
@@ -429,6 +431,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         );
     });
     c.on(c.events.CRASH, ({ payload }) => {
+      metrics.consumerCrashes.inc(labels);
       logger.error(
         { ...describeError(payload.error), restart: payload.restart },
         'consumer crashed',
