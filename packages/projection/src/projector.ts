@@ -131,8 +131,10 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let running = false;
   const retrying = new Map<number, RetryState>();
   metrics.projectorName = definition.name;
-  // At 0 from the start, so the first crash is an increase Prometheus can see.
+  // At 0 from the start, so the first crash is an increase Prometheus can see, and a projector
+  // that never applies a batch after a restart still has a batch count (of 0) to alert on.
   metrics.consumerCrashes.inc(labels, 0);
+  metrics.batchSize.zero(labels);
   metrics.stalledPartitions = () => {
     const health = lag.health();
     return health.healthy ? [] : health.partitions;
