@@ -10,6 +10,8 @@ export class ProjectorMetrics {
   readonly unknown: Counter<'projector'>;
   readonly errors: Counter<'projector' | 'reason'>;
   readonly databaseRetries: Counter<'projector'>;
+  /** Consumer crashes reported by kafkajs (each followed by a restart or a replacement). */
+  readonly consumerCrashes: Counter<'projector'>;
   readonly batchSize: Histogram<'projector'>;
   readonly batchDuration: Histogram<'projector'>;
   readonly lagOffsets: Gauge<'projector' | 'partition'>;
@@ -61,6 +63,11 @@ export class ProjectorMetrics {
     this.databaseRetries = counter(
       'projector_database_retries_total',
       'Batch transactions retried after a database error',
+      labelNames,
+    );
+    this.consumerCrashes = counter(
+      'projector_consumer_crashes_total',
+      'Kafka consumer crashes (kafkajs restarts it, or the projector replaces it)',
       labelNames,
     );
     this.batchSize = new Histogram({

@@ -130,6 +130,14 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
   let producer: Producer | undefined;
   let running = false;
   const retrying = new Map<number, RetryState>();
+  // At 0 from the start, so the first crash is an increase Prometheus can see, and a projector
+  // that never applies a batch after a restart still has a batch count (of 0) to alert on. Only
+  // for a fresh registry: a service that moves to a new version keeps its metrics object, and
+  // zeroing its histogram again would look like a counter reset.
+  if (metrics.projectorName !== definition.name) {
+    metrics.consumerCrashes.inc(labels, 0);
+    metrics.batchSize.zero(labels);
+  }
   metrics.projectorName = definition.name;
   metrics.stalledPartitions = () => {
     const health = lag.health();
@@ -429,6 +437,7 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         );
     });
     c.on(c.events.CRASH, ({ payload }) => {
+      metrics.consumerCrashes.inc(labels);
       logger.error(
         { ...describeError(payload.error), restart: payload.restart },
         'consumer crashed',

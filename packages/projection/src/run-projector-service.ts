@@ -3,6 +3,7 @@ import type { AggregateState } from '@novamed-stream/read-models';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { untilDatabaseReachable } from './database-wait.js';
 import { startHealthServer } from './health-server.js';
 import { LiveVersionFollower } from './live-version-follower.js';
@@ -107,6 +108,9 @@ export async function runProjectorService<S extends AggregateState>(
     config.TOPIC_REPLICATION_FACTOR,
   );
   const metrics = new ProjectorMetrics();
+  // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a
+  // crash-looping process show as changes of process_start_time_seconds.
+  collectDefaultMetrics({ register: metrics.registry });
   const makeProjector = (v: number) =>
     createProjector({
       definition,

@@ -160,6 +160,7 @@ export async function buildApp(options: BuildAppOptions) {
   let draining = false;
   const metrics = new IngressMetrics({
     pendingAppends: () => appender.pending,
+    producerReady: () => producer.isReady(),
     processMetrics: options.processMetrics ?? true,
   });
   const appender = new EventAppender({

@@ -5,6 +5,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export interface IngressMetricsOptions {
   /** Reads the number of pending appends when the gauge is scraped. */
   pendingAppends: () => number;
+  /**
+   * Reads whether the Kafka producer is connected (the ingress's view of the broker). Without
+   * it the `ingress_kafka_producer_ready` gauge is not registered.
+   */
+  producerReady?: () => boolean;
   /** Also collect prom-client's process metrics (CPU, memory, event loop lag). Default true. */
   processMetrics?: boolean;
 }
@@ -77,6 +82,9 @@ export class IngressMetrics {
 
   readonly pendingAppends: Gauge;
 
+  /** 1 while the Kafka producer is connected, 0 while it is broken or reconnecting. */
+  readonly producerReady: Gauge | undefined;
+
   constructor(options: IngressMetricsOptions) {
     const read = options.pendingAppends;
     this.pendingAppends = new Gauge({
@@ -87,6 +95,20 @@ export class IngressMetrics {
         this.set(read());
       },
     });
+    const ready = options.producerReady;
+    // Read at scrape time, so an idle ingress still shows an unreachable broker: appends fail
+    // only when traffic comes, readiness drops as soon as the producer is broken.
+    this.producerReady =
+      ready === undefined
+        ? undefined
+        : new Gauge({
+            name: 'ingress_kafka_producer_ready',
+            help: 'Whether the Kafka producer is connected (1) or broken and reconnecting (0)',
+            registers: [this.registry],
+            collect() {
+              this.set(ready() ? 1 : 0);
+            },
+          });
     for (const type of [...EVENT_TYPES, 'unknown']) this.events.inc({ event_type: type }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
