@@ -125,6 +125,13 @@ describe('migrations against a real Postgres', () => {
   });
 
   it('rolls back the newest migrations with down, and forward again', async () => {
+    // The console's read-only role: grants only, no table.
+    expect((await migrateDown(db)).ok).toBe(true);
+    expect(await tables()).toEqual(ALL_TABLES);
+    const consoleGrants =
+      await sql`select 1 from information_schema.role_table_grants where grantee = 'console_reader'
+        and table_catalog = current_database()`.execute(db);
+    expect(consoleGrants.rows).toHaveLength(0);
     expect((await migrateDown(db)).ok).toBe(true);
     expect(await tables()).toHaveLength(3);
     const fingerprint = () =>
