@@ -1,7 +1,8 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { isDevstackError, readStackFile, type StackFile } from '@novamed-stream/devstack';
 import { EVENTS_TOPIC } from '@novamed-stream/events';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@novamed-stream/service-kit';
+import type { Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
@@ -110,11 +111,10 @@ export function resolveTopic(values: OptionValues): string {
 
 /** A quiet kafkajs client for the CLI, failing fast when the brokers cannot be reached. */
 export function cliKafka(brokers: string[]): Kafka {
-  return new Kafka({
+  return createKafka({
     clientId: CLI_CLIENT_ID,
     brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
+    connectionTimeoutMs: 3000,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
   });
 }

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DevstackError, readLogTail } from '@novamed-stream/devstack';
+import { pollUntil } from '@novamed-stream/service-kit';
 
 /** How to run one of the system's services as a child process. */
 export interface ServiceSpec {
@@ -83,18 +84,21 @@ export class ServiceProcess {
       this.#exited = true;
       this.exits.push({ code, signal });
     });
-    const deadline = Date.now() + (this.spec.readyTimeoutMs ?? 60_000);
-    while (Date.now() < deadline) {
-      if (this.#exited) break;
-      const response = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(1000) }).catch(
-        () => undefined,
-      );
-      if (response?.ok) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const reason = this.#exited
-      ? 'exited while starting'
-      : `was not ready at ${this.spec.readyUrl} in time`;
+    const ready = await pollUntil(
+      async () => {
+        if (this.#exited) return { status: 'stop', reason: 'exited while starting' };
+        const response = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(1000) });
+        return response.ok
+          ? { status: 'done', value: true }
+          : { status: 'wait', reason: `answered ${response.status}` };
+      },
+      { timeoutMs: this.spec.readyTimeoutMs ?? 60_000, intervalMs: 250 },
+    );
+    if (ready.ok) return;
+    const reason =
+      ready.reason === 'STOPPED'
+        ? 'exited while starting'
+        : `was not ready at ${this.spec.readyUrl} in time`;
     await this.kill();
     throw new DevstackError(
       `${this.spec.name} ${reason}. Last lines of ${this.spec.logFile}:\n${await readLogTail(this.spec.logFile)}`,

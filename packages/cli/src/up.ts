@@ -11,6 +11,8 @@ import {
   type StackExtension,
 } from '@novamed-stream/devstack';
 import { DEAD_LETTER_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
+import { EnvType, readEnv } from '@novamed-stream/service-kit';
+import { Type } from '@sinclair/typebox';
 import { ServiceProcess, type ServiceSpec } from './service-process.js';
 
 /** Settings of `up`, from the environment (see README.md). */
@@ -40,53 +42,48 @@ const PROJECTORS = [
   { name: 'projector-refills', key: 'refills', env: 'REFILLS_HEALTH_PORT' },
 ] as const;
 
-function streamRate(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 1;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 10_000) {
-    throw new DevstackError('SANDBOX_STREAM_RATE must be a number of events/s from 0 to 10000.', {
-      hint: 'Fix or unset it (0 turns the demo stream off).',
+/** `up`'s own variables (the local stack's are read by devstack). */
+const UpEnv = Type.Object({
+  INGRESS_PORT: EnvType.port({ default: 8080 }),
+  ORDERS_HEALTH_PORT: EnvType.port({ default: 9101 }),
+  MEDICATION_REQUESTS_HEALTH_PORT: EnvType.port({ default: 9102 }),
+  REFILLS_HEALTH_PORT: EnvType.port({ default: 9103 }),
+  SANDBOX_PORT: EnvType.port({ default: 8090 }),
+  CONSOLE_PORT: EnvType.port({ default: 8070 }),
+  CONSOLE_API_KEYS: Type.Optional(EnvType.list()),
+  WEBHOOK_API_KEYS: Type.Optional(EnvType.list()),
+  TOPIC_PARTITIONS: EnvType.integer(1, 1_000, { default: 6 }),
+  SANDBOX_API_KEY: Type.Optional(EnvType.string()),
+  SANDBOX_STREAM_RATE: EnvType.number(0, 10_000, {
+    default: 1,
+    expected: 'a number of events/s from 0 to 10000 (0 turns the demo stream off)',
+  }),
+});
+
+/** Reads `up`'s variables; bad values are named (never echoed) in one error. */
+export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOptions {
+  const read = readEnv(UpEnv, env);
+  if (!read.ok) {
+    throw new DevstackError(`Invalid environment:\n  ${read.errors.join('\n  ')}`, {
+      hint: 'Fix or unset the variables above (unset means the default).',
     });
   }
-  return value;
-}
-
-/** Reads `up`'s variables; a bad value names the variable. */
-export function readUpOptions(env: NodeJS.ProcessEnv, dataDir: string): UpOptions {
-  const port = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1 || value > 65_535) {
-      throw new DevstackError(`${name} must be a port number from 1 to 65535.`, {
-        hint: 'Fix or unset it.',
-      });
-    }
-    return value;
-  };
-  const list = (name: string) =>
-    (env[name] ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean);
-  const keys = list('WEBHOOK_API_KEYS');
-  const consoleKeys = list('CONSOLE_API_KEYS');
+  const values = read.env;
   return {
-    ingressPort: port('INGRESS_PORT', 8080),
+    ingressPort: values.INGRESS_PORT,
     projectorPorts: {
-      orders: port('ORDERS_HEALTH_PORT', 9101),
-      medication_requests: port('MEDICATION_REQUESTS_HEALTH_PORT', 9102),
-      refills: port('REFILLS_HEALTH_PORT', 9103),
+      orders: values.ORDERS_HEALTH_PORT,
+      medication_requests: values.MEDICATION_REQUESTS_HEALTH_PORT,
+      refills: values.REFILLS_HEALTH_PORT,
     },
-    webhookKeys: keys.length > 0 ? keys : [`dev_${randomBytes(24).toString('hex')}`],
-    topicPartitions: Number(env['TOPIC_PARTITIONS'] ?? 6) || 6,
+    webhookKeys: values.WEBHOOK_API_KEYS ?? [`dev_${randomBytes(24).toString('hex')}`],
+    topicPartitions: values.TOPIC_PARTITIONS,
     logDir: join(dataDir, 'logs'),
-    sandboxPort: port('SANDBOX_PORT', 8090),
-    sandboxApiKey: env['SANDBOX_API_KEY'] || `sandbox_${randomBytes(24).toString('hex')}`,
-    streamRate: streamRate(env['SANDBOX_STREAM_RATE']),
-    consolePort: port('CONSOLE_PORT', 8070),
-    consoleKeys:
-      consoleKeys.length > 0 ? consoleKeys : [`console_${randomBytes(24).toString('hex')}`],
+    sandboxPort: values.SANDBOX_PORT,
+    sandboxApiKey: values.SANDBOX_API_KEY ?? `sandbox_${randomBytes(24).toString('hex')}`,
+    streamRate: values.SANDBOX_STREAM_RATE,
+    consolePort: values.CONSOLE_PORT,
+    consoleKeys: values.CONSOLE_API_KEYS ?? [`console_${randomBytes(24).toString('hex')}`],
   };
 }
 

@@ -64,7 +64,9 @@ describe('readDevstackEnv', () => {
     ['TOPIC_PARTITIONS', '-3'],
   ])('names %s when it is %j', (name, value) => {
     const error = errorOf(() => readDevstackEnv({ [name]: value }));
-    expect(error.message).toContain(`${name}=${JSON.stringify(value)}`);
+    // Named with what it must be, and (since the service kit) without echoing the value.
+    expect(error.message).toContain(`${name} must be`);
+    expect(error.message).not.toContain(JSON.stringify(value));
   });
 
   it('reports every bad variable at once', () => {

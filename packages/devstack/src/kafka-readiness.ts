@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, pollUntil } from '@novamed-stream/service-kit';
+import type { Kafka } from 'kafkajs';
 
 /** Options for {@link waitForKafka}. */
 export interface WaitForKafkaOptions {
@@ -28,45 +29,50 @@ export async function waitForKafka(
   brokers: readonly string[],
   options: WaitForKafkaOptions = {},
 ): Promise<KafkaReadiness> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  const kafka = new Kafka({
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const kafka = createKafka({
     clientId: 'devstack-readiness',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 5_000,
+    brokers,
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 5_000,
     retry: { retries: 0 },
   });
-  let lastError = 'no attempt finished';
-  while (Date.now() < deadline) {
-    const aborted = options.abortReason?.();
-    if (aborted !== undefined) return { ok: false, reason: aborted };
-    const admin = kafka.admin();
+  const outcome = await pollUntil(
+    async () => {
+      const aborted = options.abortReason?.();
+      if (aborted !== undefined) return { status: 'stop', reason: aborted };
+      await serves(kafka, options.coordinators ?? true);
+      return { status: 'done', value: true };
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+  if (outcome.ok) return { ok: true };
+  return outcome.reason === 'STOPPED'
+    ? { ok: false, reason: outcome.detail }
+    : { ok: false, reason: `not ready after ${timeoutMs} ms: ${outcome.detail}` };
+}
+
+/** Throws unless the cluster answers metadata and (with `coordinators`) group and producer ids. */
+async function serves(kafka: Kafka, coordinators: boolean): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    if (cluster.brokers.length === 0) throw new Error('the cluster reports no brokers yet');
+    if (!coordinators) return;
+    await admin.describeGroups(['devstack-readiness']);
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // kafkajs refuses an idempotent producer without retries; the poll retries anyway.
+      retry: { retries: 1, initialRetryTime: 100 },
+    });
     try {
-      await admin.connect();
-      const cluster = await admin.describeCluster();
-      if (cluster.brokers.length === 0) throw new Error('the cluster reports no brokers yet');
-      if (options.coordinators ?? true) {
-        await admin.describeGroups(['devstack-readiness']);
-        const producer = kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          // kafkajs refuses an idempotent producer without retries; the loop retries anyway.
-          retry: { retries: 1, initialRetryTime: 100 },
-        });
-        try {
-          await producer.connect();
-        } finally {
-          await producer.disconnect().catch(() => undefined);
-        }
-      }
-      return { ok: true };
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
+      await producer.connect();
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
-  return { ok: false, reason: `not ready after ${options.timeoutMs ?? 60_000} ms: ${lastError}` };
 }

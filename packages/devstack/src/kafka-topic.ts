@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, ensureTopics } from '@novamed-stream/service-kit';
 
 /** Options for {@link ensureTopic}. */
 export interface EnsureTopicOptions {
@@ -21,54 +21,40 @@ export interface EnsuredTopic {
 }
 
 /**
- * Creates `topic` unless it exists, then waits until every partition has a leader, so a
- * producer's first send does not fail with "leader not available". An existing topic is left as
- * it is (its partition count is reported, not changed).
+ * Creates `topic` unless it exists, then waits until every partition has a leader (the service
+ * kit's KRaft-safe `ensureTopics`), so a producer's first send does not fail with "leader not
+ * available". An existing topic is left as it is (its partition count is reported, not changed).
  */
 export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsuredTopic> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  const admin = new Kafka({
-    clientId: 'devstack-topics',
-    brokers: [...options.brokers],
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = createKafka({ clientId: 'devstack-topics', brokers: options.brokers }).admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({
-      // Not kafkajs's waitForLeaders: on KRaft the controller answers CreateTopics before the
-      // broker's metadata cache has the topic, and kafkajs's wait then fails with
-      // UNKNOWN_TOPIC_OR_PARTITION instead of retrying. The loop below tolerates it.
-      waitForLeaders: false,
-      timeout: timeoutMs,
-      topics: [
-        {
-          topic: options.topic,
-          numPartitions: options.partitions ?? 1,
-          replicationFactor: options.replicationFactor ?? 1,
-          configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({
-            name,
-            value,
-          })),
-        },
-      ],
+    const spec = {
+      topic: options.topic,
+      partitions: options.partitions ?? 1,
+      replicationFactor: options.replicationFactor ?? 1,
+      ...(options.config ? { config: options.config } : {}),
+    };
+    const [check] = await ensureTopics(admin, [spec], {
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-    let lastProblem = '';
-    while (Date.now() < deadline) {
-      try {
-        const metadata = await admin.fetchTopicMetadata({ topics: [options.topic] });
-        const partitions = metadata.topics[0]?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((partition) => partition.leader >= 0)) {
-          return { created, partitions: partitions.length };
-        }
-        lastProblem = 'some partitions have no leader yet';
-      } catch (error) {
-        lastProblem = error instanceof Error ? error.message : String(error);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    switch (check?.status) {
+      case 'CREATED':
+        return { created: true, partitions: spec.partitions };
+      case 'OK':
+        return { created: false, partitions: spec.partitions };
+      case 'MISMATCH':
+        return { created: false, partitions: check.actual.partitions };
+      case undefined:
+        throw new Error(`ensureTopics reported nothing for ${options.topic}`);
+      default:
+        return assertNever(check);
     }
-    throw new Error(`Topic ${options.topic} has no leaders after ${timeoutMs} ms: ${lastProblem}`);
   } finally {
     await admin.disconnect();
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected topic check ${JSON.stringify(value)}`);
 }

@@ -5,6 +5,7 @@ import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { pollUntil } from '@novamed-stream/service-kit';
 import pg from 'pg';
 import { hasExited, terminate, waitForExit } from './child-exit.js';
 import { DevstackError } from './errors.js';
@@ -164,20 +165,23 @@ export class PostgresServer {
     postmaster.once('exit', () => process.off('exit', this.onHostExit));
 
     const timeoutMs = this.options.startTimeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
-    let reason = `not ready after ${timeoutMs} ms`;
-    while (Date.now() < deadline) {
-      if (spawnError) {
-        reason = `could not run postgres: ${spawnError.message}`;
-        break;
-      }
-      if (hasExited(postmaster)) {
-        reason = `the server exited (${postmaster.exitCode ?? postmaster.signalCode})`;
-        break;
-      }
-      if (await this.acceptsConnections()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const ready = await pollUntil(
+      async () => {
+        if (spawnError) {
+          return { status: 'stop', reason: `could not run postgres: ${spawnError.message}` };
+        }
+        if (hasExited(postmaster)) {
+          const how = postmaster.exitCode ?? postmaster.signalCode;
+          return { status: 'stop', reason: `the server exited (${how})` };
+        }
+        return (await this.acceptsConnections())
+          ? { status: 'done', value: true }
+          : { status: 'wait', reason: 'not accepting connections yet' };
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    if (ready.ok) return;
+    const reason = ready.reason === 'STOPPED' ? ready.detail : `not ready after ${timeoutMs} ms`;
     await this.kill();
     throw await this.startError(reason);
   }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { pollUntil } from '@novamed-stream/service-kit';
 
 /**
  * Process ids whose parent is `pid`, read from `/proc` (Linux). Returns `[]` where `/proc` is
@@ -39,12 +40,16 @@ export async function waitForPidsToExit(
   pids: readonly number[],
   timeoutMs: number,
 ): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
   let alive = pids.filter(isProcessAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    alive = alive.filter(isProcessAlive);
-  }
+  await pollUntil(
+    async () => {
+      alive = alive.filter(isProcessAlive);
+      return alive.length === 0
+        ? { status: 'done', value: true }
+        : { status: 'wait', reason: 'still alive' };
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
   return alive;
 }
 

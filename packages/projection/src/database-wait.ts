@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from './backoff.js';
+import { retry } from '@novamed-stream/service-kit';
 import { classifyFailure } from './classify-failure.js';
 import { describeError, type Logger } from './logger.js';
 
@@ -22,19 +22,18 @@ export async function untilDatabaseReachable<T>(
   step: () => Promise<T>,
   options: { timeoutMs: number; logger: Logger; signal?: AbortSignal | undefined },
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    options.signal?.throwIfAborted();
-    try {
-      return await step();
-    } catch (error) {
-      const delay = backoffDelay(attempt, 250, 5000);
-      if (!isTransientDatabaseError(error) || Date.now() + delay > deadline) throw error;
+  return retry(step, {
+    // Delays from 125-250 ms doubling up to 2.5-5 s (jittered), as the projector's backoff.
+    minDelayMs: 125,
+    maxDelayMs: 5000,
+    randomize: true,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    shouldRetry: (error) => isTransientDatabaseError(error),
+    onRetry: (error, attempt) =>
       options.logger.warn(
-        { ...describeError(error), attempt, retryInMs: delay },
+        { ...describeError(error), attempt },
         'database not reachable at boot; waiting for it',
-      );
-      await sleep(delay);
-    }
-  }
+      ),
+  });
 }

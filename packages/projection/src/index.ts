@@ -14,7 +14,6 @@ export { classifyFailure, type Failure } from './classify-failure.js';
 export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
 export { isTransientDatabaseError, untilDatabaseReachable } from './database-wait.js';
 export { EvolveError } from './evolve-error.js';
-export { type HealthReport, type HealthServerOptions, startHealthServer } from './health-server.js';
 export { type Isolation, isolatePoison, type PoisonMessage } from './isolate-poison.js';
 export { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 export { type LagHealth, LagMonitor } from './lag-monitor.js';
@@ -68,11 +67,7 @@ export {
   type RebuildVerification,
   rebuildProjection,
 } from './rebuild-projection.js';
-export {
-  type ProjectorService,
-  projectorMain,
-  runProjectorService,
-} from './run-projector-service.js';
+export { type ProjectorService, runProjectorService } from './run-projector-service.js';
 export {
   type HistoryRow,
   insertHistoryRows,

@@ -1,13 +1,16 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
-import { Kafka, logLevel } from 'kafkajs';
+import {
+  createKafka,
+  createLogger,
+  ensureTopics,
+  startHealthServer,
+} from '@novamed-stream/service-kit';
 import type { Kysely } from 'kysely';
-import pino from 'pino';
+import type { Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { untilDatabaseReachable } from './database-wait.js';
-import { startHealthServer } from './health-server.js';
 import { LiveVersionFollower } from './live-version-follower.js';
-import { describeError } from './logger.js';
 import { logicFingerprint } from './logic-fingerprint.js';
 import { createProjector, type Projector } from './projector.js';
 import type { ProjectorDefinition } from './projector-definition.js';
@@ -23,27 +26,6 @@ export interface ProjectorService {
   stop(): Promise<void>;
 }
 
-async function ensureTopic(
-  kafka: Kafka,
-  topic: string,
-  partitions: number,
-  replicationFactor: number,
-) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(topic)) {
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: partitions, replicationFactor }],
-        waitForLeaders: true,
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
  * Boots one projector service: migrates the control schema, picks the version to write
  * (PROJECTION_VERSION, else the live one, else 1, which then becomes live), creates its
@@ -55,12 +37,11 @@ async function ensureTopic(
 export async function runProjectorService<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   config: ProjectorServiceConfig,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; logger?: Logger } = {},
 ): Promise<ProjectorService> {
-  const logger = pino({
-    level: config.LOG_LEVEL,
-    base: { service: `projector-${definition.name}` },
-  });
+  const logger =
+    options.logger ??
+    createLogger({ service: `projector-${definition.name}`, level: config.LOG_LEVEL });
   const db: Kysely<Database> = createDb({
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
@@ -88,25 +69,23 @@ export async function runProjectorService<S extends AggregateState>(
     throw error;
   });
 
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: `projector-${definition.name}`,
-    brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
-    logLevel: logLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log }) => {
-        const { message, ...rest } = log;
-        const entry = { kafkajs: true, broker: rest['broker'], groupId: rest['groupId'] };
-        if (level <= logLevel.ERROR) logger.error(entry, String(message));
-        else logger.warn(entry, String(message));
-      },
+    brokers: config.KAFKA_BROKERS,
+    logger,
   });
-  await ensureTopic(
-    kafka,
-    config.DEAD_LETTER_TOPIC,
-    config.TOPIC_PARTITIONS,
-    config.TOPIC_REPLICATION_FACTOR,
-  );
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const spec = {
+      topic: config.DEAD_LETTER_TOPIC,
+      partitions: config.TOPIC_PARTITIONS,
+      replicationFactor: config.TOPIC_REPLICATION_FACTOR,
+    };
+    await ensureTopics(admin, [spec], { logger, signal: options.signal });
+  } finally {
+    await admin.disconnect();
+  }
   const metrics = new ProjectorMetrics();
   // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a
   // crash-looping process show as changes of process_start_time_seconds.
@@ -206,60 +185,4 @@ export async function runProjectorService<S extends AggregateState>(
       return stopping;
     },
   };
-}
-
-/**
- * The body of a projector service's `main`: validate config, run, stop on SIGTERM/SIGINT.
- * Exits 1 with a one-line reason when it cannot start.
- */
-export async function projectorMain<S extends AggregateState>(
-  definition: ProjectorDefinition<S>,
-  readConfig: () => ProjectorServiceConfig,
-): Promise<void> {
-  let service: ProjectorService | undefined;
-  let stopRequested = false;
-  const exitAfterStop = (running: ProjectorService) => {
-    // Whatever the stop waits for (a database retry, a broker that is gone), exit soon.
-    setTimeout(() => {
-      process.stderr.write('shutdown timed out after 10 s: exiting\n');
-      process.exit(1);
-    }, 10_000).unref();
-    return running.stop().then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`shutdown failed: ${describeError(error).error}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  // Installed before anything starts, so a SIGTERM during boot still shuts down cleanly.
-  const shutdown = () => {
-    if (stopRequested) return;
-    stopRequested = true;
-    if (service) void exitAfterStop(service);
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  // A stop while it still waits for the database at boot ends the wait: exit 0.
-  const booting = new AbortController();
-  process.once('SIGTERM', () => booting.abort());
-  process.once('SIGINT', () => booting.abort());
-  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
-  if (process.channel) {
-    process.once('disconnect', () => {
-      booting.abort();
-      shutdown();
-    });
-    process.channel.unref();
-  }
-  try {
-    service = await runProjectorService(definition, readConfig(), { signal: booting.signal });
-  } catch (error) {
-    if (booting.signal.aborted) process.exit(0);
-    process.stderr.write(
-      `projector-${definition.name} could not start: ${describeError(error).error}\n`,
-    );
-    process.exit(1);
-  }
-  if (stopRequested) await exitAfterStop(service);
 }

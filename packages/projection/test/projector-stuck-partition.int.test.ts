@@ -2,18 +2,13 @@ import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
+import { startHealthServer } from '@novamed-stream/service-kit';
 import { createTestDatabase, createTestTopic, testKafka } from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createProjector,
-  ensureVersionTables,
-  startHealthServer,
-  stateFromRow,
-  versionSchema,
-} from '../src/index.js';
+import { createProjector, ensureVersionTables, stateFromRow, versionSchema } from '../src/index.js';
 import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
 
 // Another session holds the per-aggregate advisory lock of one order of partition 0, so every

@@ -45,8 +45,8 @@ describe('readProjectorServiceEnv', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/DATABASE_URL is invalid/);
-    expect(message).toMatch(/HEALTH_PORT is invalid/);
+    expect(message).toMatch(/DATABASE_URL must be/);
+    expect(message).toMatch(/HEALTH_PORT must be/);
     expect(message).not.toContain('secret');
   });
 });

@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ensureTopics, type TopicAdmin, type TopicCheck } from '@novamed-stream/service-kit';
 import Fastify, { type FastifyError, type FastifyServerOptions, LogController } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -15,7 +16,6 @@ import {
   type IngressLimits,
   type TopicsConfig,
 } from './config.js';
-import { ensureTopics, type TopicAdmin, type TopicCheck } from './ensure-topics.js';
 import { codeForError, ERRORS, replyWithError } from './errors.js';
 import { EventAppender } from './event-appender.js';
 import { healthRoutes } from './health-routes.js';
@@ -193,7 +193,7 @@ export async function buildApp(options: BuildAppOptions) {
           partitions: topics.partitions,
           replicationFactor: topics.replicationFactor,
         }));
-        return await ensureTopics(admin, specs, logger.child({ component: 'topics' }));
+        return await ensureTopics(admin, specs, { logger: logger.child({ component: 'topics' }) });
       } finally {
         await admin.disconnect();
       }

@@ -1,9 +1,11 @@
 import { EVENTS_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { EnvType, readEnv } from '@novamed-stream/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 const int = (minimum: number, maximum: number, fallback: number, description: string) =>
-  Type.Integer({ minimum, maximum, default: fallback, description });
+  EnvType.integer(minimum, maximum, { default: fallback, description });
+const TOPIC_NAME = '^[A-Za-z0-9._-]{1,249}$';
 
 /** Shortest accepted webhook key: shorter secrets are guessable. */
 export const MIN_API_KEY_LENGTH = 16;
@@ -13,24 +15,20 @@ export const MIN_API_KEY_LENGTH = 16;
  * `process.env` against it at boot; README.md documents the same list.
  */
 export const EnvSchema = Type.Object({
-  PORT: int(0, 65_535, 8080, 'TCP port to listen on'),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'interface to bind' }),
-  WEBHOOK_PATH: Type.String({
+  PORT: EnvType.port({ allowZero: true, default: 8080, description: 'TCP port to listen on' }),
+  HOST: EnvType.string({ default: '0.0.0.0', description: 'interface to bind' }),
+  WEBHOOK_PATH: EnvType.string({
     pattern: '^/[A-Za-z0-9._~/-]*$',
     default: '/webhooks/novamed',
     description: 'path of the webhook route',
   }),
-  WEBHOOK_API_KEYS: Type.String({
-    minLength: 1,
+  WEBHOOK_API_KEYS: EnvType.list(Type.String({ minLength: 1 }), {
     description: `comma-separated accepted x-api-key values (each >= ${MIN_API_KEY_LENGTH} chars)`,
   }),
-  KAFKA_BROKERS: Type.String({
-    pattern: '^\\s*[^,\\s]+:\\d+\\s*(,\\s*[^,\\s]+:\\d+\\s*)*$',
-    description: 'comma-separated host:port list',
-  }),
-  KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'novamed-ingress' }),
-  EVENTS_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: EVENTS_TOPIC }),
-  QUARANTINE_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: QUARANTINE_TOPIC }),
+  KAFKA_BROKERS: EnvType.brokers({ description: 'comma-separated host:port list' }),
+  KAFKA_CLIENT_ID: EnvType.string({ default: 'novamed-ingress' }),
+  EVENTS_TOPIC: EnvType.string({ pattern: TOPIC_NAME, default: EVENTS_TOPIC }),
+  QUARANTINE_TOPIC: EnvType.string({ pattern: TOPIC_NAME, default: QUARANTINE_TOPIC }),
   TOPIC_PARTITIONS: int(1, 10_000, 6, 'partitions when the topics are created'),
   TOPIC_REPLICATION_FACTOR: int(1, 10, 1, 'replication factor when the topics are created'),
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024, 256 * 1024, 'largest accepted body'),
@@ -47,14 +45,11 @@ export const EnvSchema = Type.Object({
   REQUEST_TIMEOUT_MS: int(0, 600_000, 10_000, 'time to receive a whole request'),
   KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000, 72_000, 'keep-alive idle timeout'),
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 8000, 'longest graceful shutdown before exit 1'),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-      Type.Literal(level),
-    ),
-    { default: 'info' },
-  ),
-  TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: EnvType.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+  }),
+  TLS_CERT_FILE: Type.Optional(EnvType.string()),
+  TLS_KEY_FILE: Type.Optional(EnvType.string()),
 });
 
 /** The validated environment (defaults applied). */
@@ -110,53 +105,17 @@ export interface IngressConfig {
 /** Outcome of {@link loadConfig}; each error names the variable and never echoes its value. */
 export type ConfigResult = { ok: true; config: IngressConfig } | { ok: false; errors: string[] };
 
-function describe(schema: TSchema): string {
-  if (schema.type === 'integer') return `an integer from ${schema.minimum} to ${schema.maximum}`;
-  if (schema.anyOf) return `one of ${schema.anyOf.map((s: TSchema) => s.const).join(', ')}`;
-  if (schema.pattern === EnvSchema.properties.KAFKA_BROKERS.pattern) {
-    return 'a comma-separated list of host:port';
-  }
-  if (schema.pattern) return `a string matching ${schema.pattern}`;
-  return 'a non-empty string';
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
 /**
  * Validates an environment (usually `process.env`) against {@link EnvSchema} and derives the
  * configuration. Empty values count as unset. Errors name the variable and the rule, never the
  * value (it may be a secret).
  */
 export function loadConfig(environment: Record<string, string | undefined>): ConfigResult {
-  const raw: Record<string, string> = {};
-  for (const name of Object.keys(EnvSchema.properties)) {
-    const value = environment[name];
-    if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
-  }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const read = readEnv(EnvSchema, environment);
+  if (!read.ok) return read;
+  const { env } = read;
   const errors: string[] = [];
-  const seen = new Set<string>();
-  for (const error of Value.Errors(EnvSchema, converted)) {
-    const name = error.path.split('/')[1] ?? '';
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const schema = EnvSchema.properties[name as keyof Env] as TSchema | undefined;
-    errors.push(
-      name in raw || schema === undefined
-        ? `${name} must be ${schema ? describe(schema) : 'valid'}`
-        : `${name} is required (${describe(schema)})`,
-    );
-  }
-  if (errors.length > 0 || !Value.Check(EnvSchema, converted)) return { ok: false, errors };
-  const env = converted;
-
-  const apiKeys = splitList(env.WEBHOOK_API_KEYS);
-  if (apiKeys.length === 0) errors.push('WEBHOOK_API_KEYS must list at least one key');
+  const apiKeys = env.WEBHOOK_API_KEYS;
   if (apiKeys.some((key) => key.length < MIN_API_KEY_LENGTH)) {
     errors.push(`WEBHOOK_API_KEYS: every key must be at least ${MIN_API_KEY_LENGTH} characters`);
   }
@@ -178,7 +137,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       host: env.HOST,
       webhookPath: env.WEBHOOK_PATH,
       apiKeys,
-      kafkaBrokers: splitList(env.KAFKA_BROKERS),
+      kafkaBrokers: env.KAFKA_BROKERS,
       kafkaClientId: env.KAFKA_CLIENT_ID,
       topics: {
         events: env.EVENTS_TOPIC,

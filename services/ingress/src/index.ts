@@ -16,7 +16,6 @@ export {
   loadConfig,
   type TopicsConfig,
 } from './config.js';
-export { ensureTopics, type TopicAdmin, type TopicCheck, type TopicSpec } from './ensure-topics.js';
 export { ERRORS, type ErrorBody, type ErrorCode } from './errors.js';
 export { createIdempotentProducer, createKafkaClient } from './kafka-client.js';
-export { createLogger, type LoggerOptions, redactPaths } from './logger.js';
+export { createLogger, type LoggerOptions } from './logger.js';

@@ -1,4 +1,5 @@
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { createKafka } from '@novamed-stream/service-kit';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** Options of {@link createKafkaClient}. */
@@ -12,53 +13,19 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
 }
 
-// kafkajs warns about its own defaults at every producer creation; we set them on purpose
-// (bounded retries; ProducerSession replaces the producer after a failure instead).
-const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer'];
-
-function bridgeLogs(logger: Logger) {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ namespace, level, log }: LogEntry) => {
-      const { message, timestamp: _timestamp, logger: _name, ...extra } = log;
-      const context = { namespace, ...extra };
-      if (EXPECTED_WARNINGS.some((warning) => message.startsWith(warning))) {
-        kafkaLogger.debug(context, message);
-        return;
-      }
-      switch (level) {
-        case logLevel.ERROR:
-        case logLevel.NOTHING:
-          kafkaLogger.error(context, message);
-          return;
-        case logLevel.WARN:
-          kafkaLogger.warn(context, message);
-          return;
-        case logLevel.INFO:
-          kafkaLogger.info(context, message);
-          return;
-        case logLevel.DEBUG:
-          kafkaLogger.debug(context, message);
-          return;
-      }
-    };
-}
-
 /**
- * A kafkajs client whose logs go to the ingress's pino logger, with timeouts and retries short
- * enough that a produce fails or succeeds within the append deadline.
+ * The kit's kafkajs client with timeouts and retries short enough that a produce fails or
+ * succeeds within the append deadline.
  */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
-  return new Kafka({
+  return createKafka({
     clientId: options.clientId ?? 'novamed-ingress',
     brokers: options.brokers,
-    connectionTimeout: options.connectionTimeoutMs ?? 1000,
-    requestTimeout: options.requestTimeoutMs,
-    enforceRequestTimeout: true,
+    logger: options.logger,
+    connectionTimeoutMs: options.connectionTimeoutMs ?? 1000,
+    requestTimeoutMs: options.requestTimeoutMs,
     // Connection and metadata retries: a few quick ones, then fail so the caller can answer 503.
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000, factor: 0.2, multiplier: 2 },
-    logLevel: logLevel.WARN,
-    logCreator: bridgeLogs(options.logger),
   });
 }
 

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
+import { redactPhi } from '@novamed-stream/service-kit';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redactPhi } from '../src/logger.js';
+import { createLogger } from '../src/logger.js';
 
 function captured() {
   const lines: string[] = [];

@@ -1,12 +1,13 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { EnvType, readEnv } from '@novamed-stream/service-kit';
+import { type Static, Type } from '@sinclair/typebox';
 import { isUuid } from './uuid.js';
 import { checkWebhookUrl } from './webhook-url.js';
 
 const int = (minimum: number, maximum: number, fallback: number, description: string) =>
-  Type.Integer({ minimum, maximum, default: fallback, description });
-const share = (description: string) =>
-  Type.Number({ minimum: 0, maximum: 1, default: 0, description });
+  EnvType.integer(minimum, maximum, { default: fallback, description });
+const share = (description: string) => EnvType.number(0, 1, { default: 0, description });
+const secret = (description: string) =>
+  EnvType.string({ minLength: MIN_SECRET_LENGTH, description });
 
 /** Shortest accepted key or secret. */
 export const MIN_SECRET_LENGTH = 16;
@@ -19,50 +20,44 @@ export const GUIDE_CLINIC_ID = '550e8400-e29b-41d4-a716-446655440000';
  * Only `main.ts` reads `process.env`, through {@link loadConfig}.
  */
 export const EnvSchema = Type.Object({
-  PORT: int(0, 65_535, 8090, 'TCP port to listen on'),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'interface to bind' }),
-  SANDBOX_API_KEY: Type.String({
-    minLength: MIN_SECRET_LENGTH,
-    description: `the partner API key clients send in x-api-key (>= ${MIN_SECRET_LENGTH} chars)`,
-  }),
-  SANDBOX_WEBHOOK_SECRET: Type.String({
-    minLength: MIN_SECRET_LENGTH,
-    description: `the secret sent in x-api-key with each delivery (>= ${MIN_SECRET_LENGTH} chars)`,
-  }),
+  PORT: EnvType.port({ allowZero: true, default: 8090, description: 'TCP port to listen on' }),
+  HOST: EnvType.string({ default: '0.0.0.0', description: 'interface to bind' }),
+  SANDBOX_API_KEY: secret(
+    `the partner API key clients send in x-api-key (>= ${MIN_SECRET_LENGTH} chars)`,
+  ),
+  SANDBOX_WEBHOOK_SECRET: secret(
+    `the secret sent in x-api-key with each delivery (>= ${MIN_SECRET_LENGTH} chars)`,
+  ),
   TIME_SCALE: Type.Number({
     exclusiveMinimum: 0,
     maximum: 10,
     default: 1,
     description: 'multiplies the retry delays (1 min, 5 min, 15 min, 1 h)',
+    expected: 'a number above 0, at most 10',
   }),
   DELIVERY_TIMEOUT_MS: int(100, 60_000, 5000, 'per-attempt timeout'),
   MAX_CONCURRENT_DELIVERIES: int(1, 1000, 64, 'attempts in flight at once'),
   MAX_CONCURRENT_DELIVERIES_PER_WEBHOOK: int(1, 1000, 32, 'attempts in flight to one webhook'),
   DELIVERY_LOG_SIZE: int(100, 1_000_000, 10_000, 'finished deliveries kept in the log'),
   MAX_WEBHOOKS_PER_CLINIC: int(1, 100, 10, 'webhooks one clinic may register'),
-  REQUIRE_HTTPS: Type.Boolean({ default: false, description: 'refuse http: webhook URLs' }),
+  REQUIRE_HTTPS: EnvType.boolean({ default: false, description: 'refuse http: webhook URLs' }),
   SUMMARY_INTERVAL_SECONDS: int(0, 86_400, 30, 'log the delivery summary line this often (0: off)'),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-      Type.Literal(level),
-    ),
-    { default: 'info' },
-  ),
+  LOG_LEVEL: EnvType.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+  }),
   REGISTER_WEBHOOK_URL: Type.Optional(
-    Type.String({ minLength: 1, description: 'register this webhook at start-up' }),
+    EnvType.string({ description: 'register this webhook at start-up' }),
   ),
-  REGISTER_CLINIC_IDS: Type.String({
+  REGISTER_CLINIC_IDS: EnvType.string({
     minLength: 36,
     default: GUIDE_CLINIC_ID,
     description: 'comma-separated clinic UUIDs for REGISTER_WEBHOOK_URL',
   }),
-  STREAM_RATE: Type.Number({
-    minimum: 0,
-    maximum: 10_000,
+  STREAM_RATE: EnvType.number(0, 10_000, {
     default: 0,
     description: 'start an endless generation run at start-up, events/s (0: no)',
   }),
-  STREAM_SEED: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
+  STREAM_SEED: Type.Optional(EnvType.integer(0, 4_294_967_295)),
   STREAM_DUPLICATE_RATE: share('share of streamed events delivered twice'),
   STREAM_OUT_OF_ORDER_RATE: share('share of streamed events delivered after their successor'),
 });
@@ -96,32 +91,12 @@ export interface SandboxConfig {
 /** Outcome of {@link loadConfig}; errors name the variable, never its value. */
 export type ConfigResult = { ok: true; config: SandboxConfig } | { ok: false; errors: string[] };
 
-function rule(schema: TSchema): string {
-  if (schema.description) return String(schema.description);
-  return 'see README.md';
-}
-
 /** Validates an environment (usually `process.env`); empty values count as unset. */
 export function loadConfig(environment: Record<string, string | undefined>): ConfigResult {
-  const raw: Record<string, string> = {};
-  for (const name of Object.keys(EnvSchema.properties)) {
-    const value = environment[name];
-    if (value !== undefined && value.trim() !== '') raw[name] = value.trim();
-  }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const read = readEnv(EnvSchema, environment);
+  if (!read.ok) return read;
+  const { env } = read;
   const errors: string[] = [];
-  const seen = new Set<string>();
-  for (const error of Value.Errors(EnvSchema, converted)) {
-    const name = error.path.split('/')[1] ?? '';
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const schema = EnvSchema.properties[name as keyof Env] as TSchema | undefined;
-    const what = schema ? rule(schema) : 'valid';
-    errors.push(name in raw ? `${name} is invalid (${what})` : `${name} is required (${what})`);
-  }
-  if (errors.length > 0 || !Value.Check(EnvSchema, converted)) return { ok: false, errors };
-  const env = converted;
-
   if (env.REGISTER_WEBHOOK_URL !== undefined) {
     const checked = checkWebhookUrl(env.REGISTER_WEBHOOK_URL, env.REQUIRE_HTTPS);
     if (!checked.ok) {

@@ -1,4 +1,4 @@
-import { destination as pinoDestination } from 'pino';
+import { createLogDestination, runService } from '@novamed-stream/service-kit';
 import { buildSandboxApp } from './build-sandbox-app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -18,8 +18,7 @@ async function main(): Promise<void> {
   if (!result.ok) fail(`invalid configuration:\n  ${result.errors.join('\n  ')}`);
   const { config } = result;
 
-  const destination = pinoDestination({ dest: 1, sync: false });
-  const logger = createLogger({ level: config.logLevel, destination });
+  const logger = createLogger({ level: config.logLevel, destination: createLogDestination() });
   const app = await buildSandboxApp({
     apiKeys: [config.apiKey],
     webhookSecret: config.webhookSecret,
@@ -45,45 +44,27 @@ async function main(): Promise<void> {
     setInterval(() => logSummary(false), config.summaryIntervalSeconds * 1000).unref();
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
+  await runService({
+    name: 'novamed-sandbox',
+    logger,
+    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
     // Deliveries cut short or never sent are not waited for past the deadline: whatever is
     // still pending then is abandoned, and the last summary says how many.
-    const force = setTimeout(() => {
-      app.log.warn(
-        { timeoutMs: SHUTDOWN_TIMEOUT_MS, abandoned: sandbox.log.pending },
-        'shutdown timed out; abandoning pending deliveries',
-      );
+    onTimeout: () => {
+      logger.warn({ abandoned: sandbox.log.pending }, 'abandoning pending deliveries');
       logSummary(true);
-      destination.flushSync();
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    try {
+    },
+    start: async () => {
+      await app.listen({ port: config.port, host: config.host });
+      return app;
+    },
+    stop: async () => {
       const pending = sandbox.log.pending;
       await app.close();
       if (pending > 0) app.log.info({ abandoned: pending }, 'pending deliveries abandoned');
       logSummary(true);
-      destination.flushSync();
-      process.exit(0);
-    } catch (error) {
-      app.log.error({ err: error }, 'shutdown failed');
-      destination.flushSync();
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
-  if (process.channel) {
-    process.on('disconnect', () => void shutdown('parent process gone'));
-    process.channel.unref();
-  }
-
-  await app.listen({ port: config.port, host: config.host });
+    },
+  });
 
   if (config.register) {
     for (const clinicId of config.register.clinicIds) {

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
     expect(result.ok).toBe(false);
     const text = result.ok ? '' : result.errors.join('\n');
     for (const name of [
-      'SANDBOX_API_KEY is invalid',
+      'SANDBOX_API_KEY must be',
       'SANDBOX_WEBHOOK_SECRET is required',
       'PORT',
       'TIME_SCALE',

@@ -1,5 +1,6 @@
 import { ensureTopic } from '@novamed-stream/devstack';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
+import { isRetriableKafkaError, retry } from '@novamed-stream/service-kit';
 import kafkajs, { type Admin } from 'kafkajs';
 import {
   CONNECTION_HELP,
@@ -61,15 +62,13 @@ export function topicWarnings(topic: string, config: Record<string, string>): st
  * Retries a retriable Kafka error for a few seconds: right after a topic is created, its
  * partitions may have a leader in the metadata that does not serve them yet.
  */
-async function retrying<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+function retrying<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
+  return retry(operation, {
+    retries: attempts - 1,
+    minDelayMs: 250,
+    maxDelayMs: 250,
+    shouldRetry: isRetriableKafkaError,
+  });
 }
 
 async function describeTopic(admin: Admin, topic: string, role: string): Promise<TopicDescription> {

@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { ensureTopics, type TopicAdmin } from '../src/ensure-topics.js';
+import { ensureTopics, type TopicAdmin } from '../src/index.js';
 
 function fakeAdmin(existing: Record<string, { partitions: number; replicas: number }>) {
   const created: string[] = [];
+  const waits: Array<boolean | undefined> = [];
   const admin: TopicAdmin = {
     async listTopics() {
       return Object.keys(existing);
     },
-    async createTopics({ topics }) {
-      created.push(
-        ...topics.map(
-          (topic) => `${topic.topic}/${topic.numPartitions}/${topic.replicationFactor}`,
-        ),
-      );
+    async createTopics({ topics, waitForLeaders }) {
+      waits.push(waitForLeaders);
+      for (const topic of topics) {
+        created.push(`${topic.topic}/${topic.numPartitions}/${topic.replicationFactor}`);
+        existing[topic.topic] = {
+          partitions: topic.numPartitions,
+          replicas: topic.replicationFactor,
+        };
+      }
       return true;
     },
     async fetchTopicMetadata({ topics }) {
@@ -23,6 +27,7 @@ function fakeAdmin(existing: Record<string, { partitions: number; replicas: numb
             name,
             partitions: Array.from({ length: shape.partitions }, (_, partitionId) => ({
               partitionId,
+              leader: 0,
               replicas: Array.from({ length: shape.replicas }, (_, i) => i),
             })),
           };
@@ -30,7 +35,7 @@ function fakeAdmin(existing: Record<string, { partitions: number; replicas: numb
       };
     },
   };
-  return { admin, created };
+  return { admin, created, waits };
 }
 
 function capture() {
@@ -47,14 +52,15 @@ const specs = [
 ];
 
 describe('ensureTopics', () => {
-  it('creates the missing topics with the configured shape', async () => {
-    const { admin, created } = fakeAdmin({ events: { partitions: 6, replicas: 1 } });
+  it('creates the missing topics with the configured shape, without kafkajs waitForLeaders', async () => {
+    const { admin, created, waits } = fakeAdmin({ events: { partitions: 6, replicas: 1 } });
     const log = capture();
-    await expect(ensureTopics(admin, specs, log.logger)).resolves.toEqual([
+    await expect(ensureTopics(admin, specs, { logger: log.logger })).resolves.toEqual([
       { topic: 'events', status: 'OK' },
       { topic: 'quarantine', status: 'CREATED' },
     ]);
     expect(created).toEqual(['quarantine/6/1']);
+    expect(waits).toEqual([false]);
     expect(log.errors).toEqual([]);
   });
 
@@ -64,7 +70,7 @@ describe('ensureTopics', () => {
       quarantine: { partitions: 6, replicas: 1 },
     });
     const log = capture();
-    const checks = await ensureTopics(admin, specs, log.logger);
+    const checks = await ensureTopics(admin, specs, { logger: log.logger });
     expect(checks[0]).toEqual({
       topic: 'events',
       status: 'MISMATCH',
@@ -75,23 +81,24 @@ describe('ensureTopics', () => {
     expect(log.errors[0]).toContain('events has 3 partitions');
   });
 
-  it('retries a retriable metadata error (a topic the broker does not list yet)', async () => {
-    const { admin } = fakeAdmin({
-      events: { partitions: 6, replicas: 1 },
-      quarantine: { partitions: 6, replicas: 1 },
-    });
-    let failures = 1;
+  it('waits while the broker does not list a new topic yet or a partition has no leader (KRaft)', async () => {
+    const { admin } = fakeAdmin({ events: { partitions: 6, replicas: 1 } });
     const fetch = admin.fetchTopicMetadata.bind(admin);
+    let calls = 0;
     admin.fetchTopicMetadata = async (options) => {
-      if (failures-- > 0) {
+      calls++;
+      if (calls === 1) {
         throw Object.assign(new Error('This server does not host this topic-partition'), {
           retriable: true,
         });
       }
-      return fetch(options);
+      const metadata = await fetch(options);
+      if (calls === 2) for (const t of metadata.topics) for (const p of t.partitions) p.leader = -1;
+      return metadata;
     };
-    const checks = await ensureTopics(admin, specs, capture().logger);
-    expect(checks.map((check) => check.status)).toEqual(['OK', 'OK']);
+    const checks = await ensureTopics(admin, specs, { logger: capture().logger });
+    expect(checks.map((check) => check.status)).toEqual(['OK', 'CREATED']);
+    expect(calls).toBe(3);
   });
 
   it('gives up at once on a non-retriable error', async () => {
@@ -99,6 +106,13 @@ describe('ensureTopics', () => {
     admin.fetchTopicMetadata = async () => {
       throw Object.assign(new Error('denied'), { retriable: false });
     };
-    await expect(ensureTopics(admin, specs, capture().logger)).rejects.toThrow('denied');
+    await expect(ensureTopics(admin, specs)).rejects.toThrow('denied');
+  });
+
+  it('gives up when leaders do not appear in time', async () => {
+    const { admin } = fakeAdmin({ events: { partitions: 0, replicas: 1 } });
+    await expect(ensureTopics(admin, specs.slice(0, 1), { timeoutMs: 300 })).rejects.toThrow(
+      /no leaders after 300 ms: events: partitions without a leader/,
+    );
   });
 });
