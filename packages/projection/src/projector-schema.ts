@@ -99,8 +99,6 @@ export async function activateVersion<S extends AggregateState>(
   definition: ProjectorDefinition<S>,
   version: number,
 ): Promise<void> {
-  const schema = versionSchema(definition.name, version);
-  const { table } = definition;
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
     await trx
@@ -116,33 +114,67 @@ export async function activateVersion<S extends AggregateState>(
       .where('projector', '=', definition.name)
       .where('version', '=', version)
       .execute();
-    const visible = [table.idColumn, ...table.columns.map((c) => c.name)]
-      .filter((c) => !HIDDEN_COLUMNS.has(c))
-      .concat(LINEAGE_COLUMNS.map((c) => c.name));
-    // The de-identified tier: only what the definition declares (it knows which columns are
-    // identifiers), so a column added to the table never reaches analytics_reader unasked.
-    for (const view of definition.views ?? []) {
-      const name = sql.table(`analytics.${view.name}`);
-      await sql`drop view if exists ${name}`.execute(trx);
-      await sql`create view ${name} as ${sql.raw(view.select(`"${schema}"`))}`.execute(trx);
-      if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
-      await sql`grant select on ${name} to analytics_reader`.execute(trx);
-    }
-    // The identified tier: every column, as the analytics views showed before issue 17.
-    const identified = [
-      {
-        name: table.stateTable,
-        select: `select ${visible.map((c) => `"${c}"`).join(', ')} from "${schema}"."${table.stateTable}"`,
-        comment: `Current state of every ${definition.readModel.aggregate}, one row each, with PHI (live version ${version}). Every read is audited.`,
-      },
-      {
-        name: table.eventsTable,
-        select: `select * from "${schema}"."${table.eventsTable}"`,
-        comment: `Every distinct ${definition.readModel.aggregate} event applied, with PHI (live version ${version}). Every read is audited.`,
-      },
-    ];
-    for (const view of identified) await createAuditedView(trx, view);
+    await recreateViews(trx, definition, version);
   });
+}
+
+/**
+ * Recreates this projector's views over its live version, if it has one, in one transaction
+ * (under the same lock as a swap, so it never races one). Run at every start of a projector
+ * service: views whose definition changed with the code (a new column, the de-identified tier)
+ * take effect without a rebuild, and a database built by older code is upgraded in place.
+ */
+export async function refreshLiveViews<S extends AggregateState>(
+  db: Db,
+  definition: ProjectorDefinition<S>,
+): Promise<number | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
+    const live = await trx
+      .selectFrom('novamed.projection_versions')
+      .select('version')
+      .where('projector', '=', definition.name)
+      .where('status', '=', 'live')
+      .executeTakeFirst();
+    if (live === undefined) return undefined;
+    await recreateViews(trx, definition, live.version);
+    return live.version;
+  });
+}
+
+async function recreateViews<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  version: number,
+): Promise<void> {
+  const schema = versionSchema(definition.name, version);
+  const { table } = definition;
+  const visible = [table.idColumn, ...table.columns.map((c) => c.name)]
+    .filter((c) => !HIDDEN_COLUMNS.has(c))
+    .concat(LINEAGE_COLUMNS.map((c) => c.name));
+  // The de-identified tier: only what the definition declares (it knows which columns are
+  // identifiers), so a column added to the table never reaches analytics_reader unasked.
+  for (const view of definition.views ?? []) {
+    const name = sql.table(`analytics.${view.name}`);
+    await sql`drop view if exists ${name}`.execute(trx);
+    await sql`create view ${name} as ${sql.raw(view.select(`"${schema}"`))}`.execute(trx);
+    if (view.comment) await sql`comment on view ${name} is ${sql.lit(view.comment)}`.execute(trx);
+    await sql`grant select on ${name} to analytics_reader`.execute(trx);
+  }
+  // The identified tier: every column, as the analytics views showed before issue 17.
+  const identified = [
+    {
+      name: table.stateTable,
+      select: `select ${visible.map((c) => `"${c}"`).join(', ')} from "${schema}"."${table.stateTable}"`,
+      comment: `Current state of every ${definition.readModel.aggregate}, one row each, with PHI (live version ${version}). Every read is audited.`,
+    },
+    {
+      name: table.eventsTable,
+      select: `select * from "${schema}"."${table.eventsTable}"`,
+      comment: `Every distinct ${definition.readModel.aggregate} event applied, with PHI (live version ${version}). Every read is audited.`,
+    },
+  ];
+  for (const view of identified) await createAuditedView(trx, view);
 }
 
 /**

@@ -15,7 +15,12 @@ import { logicFingerprint } from './logic-fingerprint.js';
 import { createProjector, type Projector } from './projector.js';
 import type { ProjectorDefinition } from './projector-definition.js';
 import { ProjectorMetrics } from './projector-metrics.js';
-import { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
+import {
+  activateVersion,
+  ensureVersionTables,
+  liveVersion,
+  refreshLiveViews,
+} from './projector-schema.js';
 import type { ProjectorServiceConfig } from './projector-service-config.js';
 
 /** A running projector service; `stop()` shuts it down gracefully. */
@@ -61,6 +66,7 @@ export async function runProjectorService<S extends AggregateState>(
       const chosen = config.PROJECTION_VERSION ?? live ?? 1;
       await ensureVersionTables(db, definition, chosen);
       if (live === undefined) await activateVersion(db, definition, chosen);
+      else await refreshLiveViews(db, definition);
       return chosen;
     },
     { timeoutMs: config.STARTUP_TIMEOUT_MS, logger, signal: options.signal },

@@ -175,4 +175,46 @@ describe('projector boot and recovery', () => {
     expect(thrown).toBeGreaterThan(1);
     expect(await applied(db)).toBe(events.length);
   });
+
+  it('a database whose analytics views older code made gets the current views at start', async () => {
+    const topic = await createTestTopic({ prefix: 'boot-views', partitions: 1 });
+    const database = await createTestDatabase('boot_views');
+    cleanups.push(() => database.drop());
+    const db = createDb({ connectionString: database.url });
+    cleanups.unshift(() => db.destroy());
+    const config = readProjectorServiceEnv(
+      {
+        KAFKA_BROKERS: testStack().kafkaBrokers.join(','),
+        DATABASE_URL: database.url,
+        EVENTS_TOPIC: topic,
+        DEAD_LETTER_TOPIC: `${topic}.dead`,
+        TOPIC_PARTITIONS: '1',
+        HEALTH_HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      },
+      { HEALTH_PORT: 0 },
+    );
+    const first = await runProjectorService(ordersProjector, config);
+    await first.stop();
+    // What a database built before the de-identified tier looks like: analytics.orders shows
+    // the patient id, and analytics_reader may not read it.
+    await sql`drop view analytics.orders`.execute(db);
+    await sql`create view analytics.orders as select order_id, patient_id from orders_v1.orders`.execute(
+      db,
+    );
+    const columns = async () =>
+      (
+        await sql<{ column_name: string }>`select column_name from information_schema.columns
+          where table_schema = 'analytics' and table_name = 'orders'`.execute(db)
+      ).rows.map((r) => r.column_name);
+    expect(await columns()).toContain('patient_id');
+
+    const second = await runProjectorService(ordersProjector, config);
+    cleanups.unshift(() => second.stop());
+    expect(await columns()).not.toContain('patient_id');
+    expect(await columns()).toContain('patient_pseudonym');
+    const granted = await sql<{ ok: boolean }>`select has_table_privilege('analytics_reader',
+      'analytics.orders', 'select') as ok`.execute(db);
+    expect(granted.rows[0]?.ok).toBe(true);
+  });
 });
