@@ -1,3 +1,5 @@
+import type { ProjectorDefinition } from '@novamed-stream/projection';
+
 export { medicationRequestsProjector } from './medication-requests-projector.js';
 export { ordersProjector } from './orders-projector.js';
 export { refillsProjector } from './refills-projector.js';
@@ -15,3 +17,14 @@ export const PROJECTORS = {
 
 /** A projector name. */
 export type ProjectorName = keyof typeof PROJECTORS;
+
+/**
+ * Every projector, in a fixed order (orders, medication requests, refills), typed for code that
+ * loops over projectors of different state types: the runtime is generic over the state, so
+ * each definition is a `ProjectorDefinition` as it is, with no cast.
+ */
+export const ALL_PROJECTORS: readonly ProjectorDefinition[] = [
+  PROJECTORS.orders,
+  PROJECTORS.medication_requests,
+  PROJECTORS.refills,
+];
