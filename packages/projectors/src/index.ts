@@ -1,8 +1,13 @@
 import type { ProjectorDefinition } from '@novamed-stream/projection';
 
-export { medicationRequestsProjector } from './medication-requests-projector.js';
-export { ordersProjector } from './orders-projector.js';
-export { refillsProjector } from './refills-projector.js';
+export { defineProjector, type ProjectorSpec } from './define-projector.js';
+
+export {
+  MEDICATION_REQUEST_ANALYTICS_FIELDS,
+  medicationRequestsProjector,
+} from './medication-requests-projector.js';
+export { ORDER_ANALYTICS_FIELDS, ordersProjector } from './orders-projector.js';
+export { REFILL_ANALYTICS_FIELDS, refillsProjector } from './refills-projector.js';
 
 import { medicationRequestsProjector } from './medication-requests-projector.js';
 import { ordersProjector } from './orders-projector.js';
