@@ -7,7 +7,6 @@
 import { createDb } from '@novamed-stream/db';
 import { createProjector, type ProjectorDefinition } from '@novamed-stream/projection';
 import { PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
-import type { AggregateState } from '@novamed-stream/read-models';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import { RunClock } from './run-clock.js';
 
@@ -56,7 +55,7 @@ const send = (message: ChildMessage) => process.send?.(message);
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
-  const definition = PROJECTORS[config.projector] as unknown as ProjectorDefinition<AggregateState>;
+  const definition: ProjectorDefinition = PROJECTORS[config.projector];
   const clock = new RunClock(config.brokers, `bench-${config.groupId}`, new Map(config.ends), {
     started: () => send({ type: 'started', at: wall() }),
     finished: () => send({ type: 'done', at: wall() }),

@@ -30,8 +30,7 @@ import {
   readProjectorServiceEnv,
   runProjectorService,
 } from '@novamed-stream/projection';
-import { PROJECTORS } from '@novamed-stream/projectors';
-import type { AggregateState } from '@novamed-stream/read-models';
+import { ALL_PROJECTORS } from '@novamed-stream/projectors';
 import { type Kafka, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { startBenchStack } from './bench-stack.js';
@@ -62,7 +61,7 @@ const FETCH = {
 };
 const RAW_VERSION = 101;
 const resultsFile = fileURLToPath(new URL('../results/rebuild.json', import.meta.url));
-const DEFINITIONS = Object.values(PROJECTORS) as unknown as ProjectorDefinition<AggregateState>[];
+const DEFINITIONS: readonly ProjectorDefinition[] = ALL_PROJECTORS;
 
 const log = (line: string) => console.log(`[bench:rebuild] ${line}`);
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));

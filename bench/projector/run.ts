@@ -33,7 +33,7 @@ import type { Database } from '@novamed-stream/db';
 import { ensureTopic } from '@novamed-stream/devstack';
 import type { AggregateKind } from '@novamed-stream/events';
 import { ensureVersionTables, type ProjectorDefinition } from '@novamed-stream/projection';
-import { PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
+import { ALL_PROJECTORS, PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
@@ -90,7 +90,7 @@ const FETCH = {
 };
 const RUNTIME_PARTITIONS_CONCURRENTLY = PARTITIONS_CONCURRENTLY ?? 3;
 const resultsFile = fileURLToPath(new URL('../results/projector.json', import.meta.url));
-const DEFINITIONS = Object.values(PROJECTORS) as unknown as ProjectorDefinition<AggregateState>[];
+const DEFINITIONS: readonly ProjectorDefinition[] = ALL_PROJECTORS;
 const VERSIONS = { a: 101, b: 201, c1: 301, c3: 401, c3in: 451, fresh: 501, freshAll: 511 };
 
 interface Row {
@@ -512,8 +512,7 @@ async function main(): Promise<void> {
       ] as const;
       for (const scenario of scenarios) {
         if (SKIP.has(`fresh-${scenario.name}`)) continue;
-        const definitions =
-          scenario.definitions as unknown as ProjectorDefinition<AggregateState>[];
+        const definitions: readonly ProjectorDefinition[] = scenario.definitions;
         await createVersions(db, scenario.version, definitions);
         await settle(`fresh-${scenario.name}`);
         freshness.push(

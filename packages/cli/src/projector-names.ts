@@ -1,12 +1,9 @@
 import { type ProjectorDefinition, projectorGroupId } from '@novamed-stream/projection';
-import { PROJECTORS } from '@novamed-stream/projectors';
-import type { AggregateState } from '@novamed-stream/read-models';
+import { ALL_PROJECTORS } from '@novamed-stream/projectors';
 import { usageError } from './cli-error.js';
 
 /** The three projector definitions, in a fixed order. */
-export const DEFINITIONS = Object.values(
-  PROJECTORS,
-) as unknown as ProjectorDefinition<AggregateState>[];
+export const DEFINITIONS: readonly ProjectorDefinition[] = ALL_PROJECTORS;
 
 /** Projector names, for help texts: `orders, medication_requests, refills`. */
 export const PROJECTOR_NAMES = DEFINITIONS.map((d) => d.name);
@@ -26,7 +23,7 @@ export function resolveProjectors(
   name: string | undefined,
   command: string,
   allowAll = true,
-): ProjectorDefinition<AggregateState>[] {
+): readonly ProjectorDefinition[] {
   const choices = allowAll ? `${PROJECTOR_NAMES.join(', ')} or all` : PROJECTOR_NAMES.join(', ');
   if (name === undefined) {
     throw usageError(

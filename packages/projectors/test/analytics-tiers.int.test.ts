@@ -8,16 +8,11 @@ import {
   rotatePseudonymKey,
 } from '@novamed-stream/db';
 import { EVENT_TYPES, eventHeaders } from '@novamed-stream/events';
-import {
-  activateVersion,
-  applyBatch,
-  ensureVersionTables,
-  type ProjectorDefinition,
-} from '@novamed-stream/projection';
+import { activateVersion, applyBatch, ensureVersionTables } from '@novamed-stream/projection';
 import { createTestDatabase, uniqueName } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECTORS } from '../src/index.js';
+import { ALL_PROJECTORS } from '../src/index.js';
 import { journeyEvents, PLANTED_PHI, type RawEvent } from './journey-events.js';
 
 const TOPIC = 'novamed.events.v1';
@@ -30,8 +25,7 @@ const reader = uniqueName('alice');
 /** Applies every event to version `version` of every projector and makes it live. */
 async function buildVersion(version: number, batch: readonly RawEvent[]): Promise<void> {
   // One loop over projectors of different state types (the runtime is generic over them).
-  const definitions = Object.values(PROJECTORS) as unknown as ProjectorDefinition[];
-  for (const definition of definitions) {
+  for (const definition of ALL_PROJECTORS) {
     await ensureVersionTables(db, definition, version);
     await applyBatch(db, definition, version, {
       topic: TOPIC,

@@ -1,6 +1,7 @@
 import type { AggregateKind, EventType, NovaMedEvent } from '@novamed-stream/events';
+import { KindGuard } from '@sinclair/typebox';
 import { normaliseTimestamp } from './event-version.js';
-import type { AggregateState, ReadModel } from './read-model.js';
+import type { AggregateState, AnnotatedSchema, ReadModel, StateSchema } from './read-model.js';
 
 /** The event types of aggregate kind `A` (`order` -> `order:created` | ...). */
 type EventTypeOf<A extends AggregateKind> = Extract<EventType, `${A}:${string}`>;
@@ -25,19 +26,13 @@ export interface StageSpec<S extends AggregateState> {
   readonly at: StageKey<S>;
 }
 
-/** A typed, last-writer-wins field read from `data`. */
-export interface FieldSpec<S extends AggregateState> {
+/** A typed, last-writer-wins field read from `data`, as derived from the state schema. */
+interface FieldSpec {
   /** The state field. */
-  readonly field: keyof S & string;
+  readonly field: string;
   /** The `data` key it is read from. */
   readonly key: string;
-  /** When set, only events of this type write the field (e.g. `reason` of a cancellation). */
   readonly only?: EventType;
-  /**
-   * Whether a present value is usable for the typed field (`null` always is: it is a value).
-   * Values of the wrong type (an unknown field of another event type) leave the typed field
-   * alone; they are still kept in `attributes`.
-   */
   readonly accepts: (value: unknown) => boolean;
 }
 
@@ -47,9 +42,48 @@ export interface ReadModelSpec<S extends AggregateState, A extends AggregateKind
   readonly aggregate: A;
   /** The `data` key naming the aggregate id; the state holds the id under the same name. */
   readonly idKey: keyof S & string;
+  /**
+   * The state schema: one annotated property per state field (see `field`). The typed fields
+   * `evolve` reads from `data`, `initial` and (in the projectors) the columns and the analytics
+   * view are derived from it.
+   */
+  readonly schema: StateSchema<S>;
   readonly stages: { readonly [T in EventTypeOf<A>]: StageSpec<S> };
-  readonly fields: readonly FieldSpec<S>[];
-  readonly initial: (id: string, clinicId: string) => S;
+}
+
+/** The typed fields of `schema`: the properties with a `source`, in schema order. */
+function dataFields(schema: AnnotatedSchema): FieldSpec[] {
+  return Object.entries(schema.properties).flatMap(([name, property]) => {
+    const from = property.source;
+    if (from === undefined) return [];
+    const key = from.key ?? name;
+    return [
+      from.only === undefined
+        ? { field: name, key, accepts: from.accepts }
+        : { field: name, key, only: from.only, accepts: from.accepts },
+    ];
+  });
+}
+
+/**
+ * The state before any event, from the schema: the id and `clinic_id` as given, maps (TypeBox
+ * records: `attributes` and the versions) empty, every other field `null`.
+ */
+function initialState<S extends AggregateState>(
+  schema: AnnotatedSchema,
+  idKey: string,
+): (id: string, clinicId: string) => S {
+  const names = Object.keys(schema.properties);
+  const maps = new Set(names.filter((n) => KindGuard.IsRecord(schema.properties[n])));
+  return (id, clinicId) => {
+    const state: Json = {};
+    for (const name of names) {
+      const value =
+        name === idKey ? id : name === 'clinic_id' ? clinicId : maps.has(name) ? {} : null;
+      setOwn(state, name, value);
+    }
+    return state as S;
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -94,6 +128,9 @@ function isNewer(versions: Record<string, string>, key: string, version: string)
 export function defineReadModel<S extends AggregateState, A extends AggregateKind>(
   spec: ReadModelSpec<S, A>,
 ): ReadModel<S> {
+  const schema: AnnotatedSchema = spec.schema;
+  const fields = dataFields(schema);
+  const initial = initialState<S>(schema, spec.idKey);
   const stages: Partial<Record<string, StageSpec<S>>> = spec.stages;
   const rankOf = new Map<string, number>(
     Object.values<StageSpec<S>>(spec.stages).map((stage) => [stage.status, stage.rank]),
@@ -149,7 +186,7 @@ export function defineReadModel<S extends AggregateState, A extends AggregateKin
     }
 
     write('clinic_id', event.clinic_id);
-    for (const field of spec.fields) {
+    for (const field of fields) {
       if (field.only !== undefined && field.only !== event.event_type) continue;
       const value = getOwn(data, field.key);
       // Absent does not overwrite; an explicit null does.
@@ -176,13 +213,13 @@ export function defineReadModel<S extends AggregateState, A extends AggregateKin
     return Object.keys(patch).length === 0 ? state : ({ ...state, ...patch } as S);
   }
 
-  return { name: spec.name, aggregate: spec.aggregate, idOf, initial: spec.initial, evolve };
+  return {
+    name: spec.name,
+    aggregate: spec.aggregate,
+    idKey: spec.idKey,
+    schema,
+    idOf,
+    initial,
+    evolve,
+  };
 }
-
-/** `accepts` for text fields. */
-export const isString = (value: unknown): boolean => typeof value === 'string';
-/** `accepts` for non-negative integer fields. */
-export const isCount = (value: unknown): boolean => Number.isInteger(value) && Number(value) >= 0;
-/** `accepts` for object fields (an address). */
-export const isObject = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,51 +1,59 @@
-import type { Address } from '@novamed-stream/events';
-import { defineReadModel, isObject, isString } from './define-read-model.js';
-import type { AggregateState, ReadModel } from './read-model.js';
-
+import { AddressSchema } from '@novamed-stream/events';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { defineReadModel } from './define-read-model.js';
+import type { ReadModel } from './read-model.js';
+import { CLINIC_ID_FIELD, EVENT_FIELDS, field, idField, statusField } from './state-fields.js';
 /**
  * Order lifecycle: `created` < `processing` < `shipped` < `delivered`; `cancelled` is terminal
  * and wins over every other status, whatever the timestamps (an order cancelled after, or
  * even before, its delivery reads `cancelled`).
  */
-export type OrderStatus = 'created' | 'processing' | 'shipped' | 'delivered' | 'cancelled';
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+const ORDER_STATUSES = ['created', 'processing', 'shipped', 'delivered', 'cancelled'] as const;
 
-/** The current state of one order. Every field is JSON-safe; absent values are `null`. */
-export interface OrderState extends AggregateState {
-  /** The order id (`data.order_id`); the primary key. */
-  order_id: string;
-  /** See {@link OrderStatus}. */
-  status: OrderStatus | null;
-  /** `data.patient_id`, last writer wins. PHI. */
-  patient_id: string | null;
-  /** `data.medication_request_id`, last writer wins. */
-  medication_request_id: string | null;
-  /** `data.tracking_number`, last writer wins (a re-shipment updates it). */
-  tracking_number: string | null;
-  /** `data.carrier`, last writer wins. */
-  carrier: string | null;
-  /** `data.estimated_delivery` (ISO date `YYYY-MM-DD`), last writer wins. */
-  estimated_delivery: string | null;
-  /** `data.shipping_address` as sent (line1, line2, city, state, zip, ...), last writer wins. PHI. */
-  shipping_address: Address | null;
-  /** `data.reason` of `order:cancelled`, last writer wins. */
-  cancel_reason: string | null;
-  /** Earliest `order:created` timestamp (normalised ISO UTC). */
-  created_at: string | null;
-  /** Earliest `order:processing` timestamp. */
-  processing_at: string | null;
-  /** Earliest `order:shipped` timestamp. */
-  shipped_at: string | null;
-  /** Earliest `order:delivered` timestamp (the envelope's; `data.delivered_at` is in attributes). */
-  delivered_at: string | null;
-  /** Earliest `order:cancelled` timestamp (the envelope's; `data.cancelled_at` is in attributes). */
-  cancelled_at: string | null;
-}
+/**
+ * The current state of one order: the one definition of its fields. Every field is JSON-safe;
+ * absent values are `null`; typed fields are last writer wins by (timestamp, event_id). The
+ * property order is the column order of `analytics.orders`.
+ */
+export const OrderStateSchema = Type.Object({
+  order_id: idField('the order id (data.order_id); the primary key'),
+  clinic_id: CLINIC_ID_FIELD,
+  status: statusField(ORDER_STATUSES),
+  patient_id: field.text({ deidentify: { pseudonym: 'patient' }, comment: 'PHI' }),
+  medication_request_id: field.text({ deidentify: 'keep' }),
+  // A re-shipment updates it. Identifies a parcel, so a person: not in analytics.
+  tracking_number: field.text({ deidentify: 'drop' }),
+  carrier: field.text({ deidentify: 'keep' }),
+  estimated_delivery: field.text({
+    deidentify: 'keep',
+    comment: 'as sent (YYYY-MM-DD); cast with ::date',
+  }),
+  shipping_address: field.object(AddressSchema, {
+    deidentify: { zip5: 'ship' },
+    comment: 'PHI: line1, line2, city, state, zip',
+  }),
+  // Free text can name anyone.
+  cancel_reason: field.text({ key: 'reason', only: 'order:cancelled', deidentify: 'drop' }),
+  created_at: field.stageAt(),
+  processing_at: field.stageAt(),
+  shipped_at: field.stageAt(),
+  // The envelope's timestamps; `data.delivered_at` and `data.cancelled_at` are in attributes.
+  delivered_at: field.stageAt(),
+  cancelled_at: field.stageAt(),
+  ...EVENT_FIELDS,
+});
+
+/** The current state of one order (see {@link OrderStateSchema}). */
+export type OrderState = Static<typeof OrderStateSchema>;
 
 /** The `orders` read model: one row per `order_id`, from the five `order:*` event types. */
 export const ordersReadModel: ReadModel<OrderState> = defineReadModel<OrderState, 'order'>({
   name: 'orders',
   aggregate: 'order',
   idKey: 'order_id',
+  schema: OrderStateSchema,
   stages: {
     'order:created': { status: 'created', rank: 1, at: 'created_at' },
     'order:processing': { status: 'processing', rank: 2, at: 'processing_at' },
@@ -53,36 +61,4 @@ export const ordersReadModel: ReadModel<OrderState> = defineReadModel<OrderState
     'order:delivered': { status: 'delivered', rank: 4, at: 'delivered_at' },
     'order:cancelled': { status: 'cancelled', rank: 5, at: 'cancelled_at' },
   },
-  fields: [
-    { field: 'patient_id', key: 'patient_id', accepts: isString },
-    { field: 'medication_request_id', key: 'medication_request_id', accepts: isString },
-    { field: 'tracking_number', key: 'tracking_number', accepts: isString },
-    { field: 'carrier', key: 'carrier', accepts: isString },
-    { field: 'estimated_delivery', key: 'estimated_delivery', accepts: isString },
-    { field: 'shipping_address', key: 'shipping_address', accepts: isObject },
-    { field: 'cancel_reason', key: 'reason', only: 'order:cancelled', accepts: isString },
-  ],
-  initial: (id, clinicId) => ({
-    order_id: id,
-    clinic_id: clinicId,
-    status: null,
-    patient_id: null,
-    medication_request_id: null,
-    tracking_number: null,
-    carrier: null,
-    estimated_delivery: null,
-    shipping_address: null,
-    cancel_reason: null,
-    created_at: null,
-    processing_at: null,
-    shipped_at: null,
-    delivered_at: null,
-    cancelled_at: null,
-    first_event_at: null,
-    last_event_at: null,
-    last_event_id: null,
-    attributes: {},
-    field_versions: {},
-    attribute_versions: {},
-  }),
 });

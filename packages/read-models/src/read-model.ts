@@ -1,4 +1,5 @@
 import type { NovaMedEvent } from '@novamed-stream/events';
+import type { StateField } from './state-fields.js';
 
 /**
  * What every read model's state has in common. All fields are JSON-safe (strings, numbers,
@@ -36,6 +37,20 @@ export interface AggregateState {
 }
 
 /**
+ * A read model's state schema as the runtime and the projectors read it: a TypeBox object
+ * whose properties are annotated ({@link StateField}), in the column order of the
+ * de-identified analytics view.
+ */
+export interface AnnotatedSchema {
+  readonly properties: Readonly<Record<string, StateField>>;
+}
+
+/** A state schema with an annotated property for every field of `S` (checked at compile time). */
+export interface StateSchema<S extends AggregateState> {
+  readonly properties: { readonly [K in keyof S & string]-?: StateField };
+}
+
+/**
  * A pure, convergent projection in emmett's style: an initial state plus `evolve`. No I/O; the
  * runtime loads a row (or takes `initial`), folds the events of one aggregate, saves the row.
  */
@@ -44,6 +59,10 @@ export interface ReadModel<S extends AggregateState> {
   readonly name: 'orders' | 'medication_requests' | 'refills';
   /** The aggregate kind whose events this read model handles. */
   readonly aggregate: 'order' | 'medication_request' | 'refill';
+  /** The state field holding the aggregate id (also the `data` key it is read from). */
+  readonly idKey: string;
+  /** The one definition of the state: every field with its column and de-identification. */
+  readonly schema: AnnotatedSchema;
   /**
    * The aggregate id this event changes, or undefined when this read model does not handle it
    * (other aggregate, or no id).
