@@ -32,11 +32,11 @@ import {
 } from '@novamed-stream/projection';
 import { PROJECTORS } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
+import { generateEventMix, type MixMessage } from '@novamed-stream/testkit';
 import { type Kafka, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { readBenchSettings } from '../read-bench-settings.js';
 import { startBenchStack } from './bench-stack.js';
-import { generateEventMix, type MixMessage } from './event-mix.js';
 import { runRawUpsertLoop } from './raw-upsert-loop.js';
 import { RebuildBenchSettings } from './rebuild-bench-settings.js';
 import { RunClock } from './run-clock.js';
