@@ -1,8 +1,9 @@
 /**
  * A seeded pseudo-random generator (mulberry32) returning floats in [0, 1): the same seed gives
  * the same sequence on every machine, so a failing test, a corpus or a benchmark's events
- * reproduce. The one PRNG of tests, benchmarks and the reliability suite (the sandbox's `Random`
- * uses the same algorithm; the testkit cannot import it, see the README). Not for secrets.
+ * reproduce. The one PRNG of tests, benchmarks and the reliability suite. The same algorithm
+ * as the sandbox's `Random`, which the testkit cannot import: the sandbox's tests depend on the
+ * testkit, and turbo refuses the cycle. Not for secrets.
  */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
