@@ -2,6 +2,8 @@ import { guideSample, HEADERS, routingKey } from '@novamed-stream/events';
 import { buildApp, createKafkaClient, createLogger } from '@novamed-stream/ingress';
 import Fastify from 'fastify';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { readBenchSettings } from '../read-bench-settings.js';
+import { IngressBenchServerSettings } from './ingress-bench-settings.js';
 
 /**
  * One benchmark target, run as its own process by run.ts so the load generator does not share
@@ -12,11 +14,11 @@ type Variant = 'bare' | 'naive' | 'ingress';
 
 const variant = process.argv[2] as Variant;
 // Set by run.ts for this child process.
-const env: Record<string, string | undefined> = process.env;
-const brokers = (env['BENCH_KAFKA_BROKERS'] ?? '').split(',');
-const topic = env['BENCH_TOPIC'] ?? 'bench.events';
-const quarantineTopic = env['BENCH_QUARANTINE_TOPIC'] ?? 'bench.quarantine';
-const apiKey = env['BENCH_API_KEY'] ?? '';
+const settings = readBenchSettings(IngressBenchServerSettings, process.env);
+const brokers = settings.BENCH_KAFKA_BROKERS;
+const topic = settings.BENCH_TOPIC;
+const quarantineTopic = settings.BENCH_QUARANTINE_TOPIC;
+const apiKey = settings.BENCH_API_KEY;
 const path = '/webhooks/novamed';
 // Validates the fixture at start-up: every variant answers with the same body shape.
 JSON.parse(guideSample('orderShipped').toString('utf8'));
@@ -76,14 +78,14 @@ async function naive() {
 }
 
 async function ingress() {
-  const logger = createLogger({ level: env['LOG_LEVEL'] ?? 'info' });
+  const logger = createLogger({ level: settings.LOG_LEVEL });
   const kafka = createKafkaClient({ brokers, logger, requestTimeoutMs: 3000 });
   const app = await buildApp({
     apiKeys: [apiKey],
     kafka,
     topics: { events: topic, quarantine: quarantineTopic },
     logger,
-    ...(env['LINGER_MS'] ? { limits: { lingerMs: Number(env['LINGER_MS']) } } : {}),
+    ...(settings.LINGER_MS === undefined ? {} : { limits: { lingerMs: settings.LINGER_MS } }),
   });
   app.addHook('onResponse', countAnswer);
   return app;

@@ -21,13 +21,15 @@ import { fileURLToPath } from 'node:url';
 import { ensureTopic, startStack } from '@novamed-stream/devstack';
 import { guideSample } from '@novamed-stream/events';
 import autocannon, { type AutocannonResult } from 'autocannon';
+import { readBenchSettings } from '../read-bench-settings.js';
+import { IngressBenchSettings } from './ingress-bench-settings.js';
 
 // Benchmark knobs (not part of any turbo task, so read here rather than declared in turbo.json).
-const env: Record<string, string | undefined> = process.env;
-const CONNECTIONS = Number(env['BENCH_CONNECTIONS'] ?? 100);
-const DURATION_S = Number(env['BENCH_DURATION_S'] ?? 10);
-const WARMUP_S = Number(env['BENCH_WARMUP_S'] ?? 3);
-const ROUNDS = Number(env['BENCH_ROUNDS'] ?? 3);
+const settings = readBenchSettings(IngressBenchSettings, process.env);
+const CONNECTIONS = settings.BENCH_CONNECTIONS;
+const DURATION_S = settings.BENCH_DURATION_S;
+const WARMUP_S = settings.BENCH_WARMUP_S;
+const ROUNDS = settings.BENCH_ROUNDS;
 const TARGETS = { ca: 0.5, cb: 10, halfLoadP99Ms: 25 };
 const API_KEY = `bench-${randomBytes(12).toString('hex')}`;
 const serverScript = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
@@ -170,8 +172,8 @@ function table(rows: Row[]): string {
 }
 
 async function withStack<T>(action: (brokers: string[]) => Promise<T>): Promise<T> {
-  const external = env['KAFKA_BROKERS'];
-  if (external) return action(external.split(',').map((broker) => broker.trim()));
+  const external = settings.KAFKA_BROKERS;
+  if (external) return action(external);
   const parent = join(tmpdir(), 'novamed-stream');
   await mkdir(parent, { recursive: true });
   const dataDir = await mkdtemp(join(parent, 'bench-'));
@@ -284,7 +286,7 @@ async function benchmark(brokers: string[]): Promise<void> {
           durationSeconds: DURATION_S,
           rounds: ROUNDS,
         },
-        kafkaBrokers: env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS' : 'local single-node stack',
+        kafkaBrokers: settings.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'local single-node stack',
         medians: { bare: a, naive: b, ingress: c, ingressHalfLoad: half, bareControl: control },
         rounds: { ...rounds, ingressHalfLoad: halfRounds, bareControl: controlRounds },
         ratios,

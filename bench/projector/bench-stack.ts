@@ -6,6 +6,8 @@ import { ensureTopic, type RunningStack, startStack } from '@novamed-stream/devs
 import { Kafka, logLevel } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { readBenchSettings } from '../read-bench-settings.js';
+import { BenchStackSettings } from './bench-stack-settings.js';
 
 /** What a projector benchmark runs against; see {@link startBenchStack}. */
 export interface BenchStack {
@@ -34,18 +36,18 @@ export async function startBenchStack(options: {
   log: (line: string) => void;
 }): Promise<BenchStack> {
   const { name, runId, cleanups } = options;
-  const env = process.env;
+  const env = readBenchSettings(BenchStackSettings, process.env);
   const dataDir = await mkdtemp(join(tmpdir(), `bench-${name}-`));
   // The embedded Postgres runs as the `postgres` user when we are root.
   await chmod(dataDir, 0o755);
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   options.log(
-    `starting the stack (${env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS' : 'local Kafka'}, ${env['DATABASE_URL'] ? 'DATABASE_URL' : 'local Postgres'})`,
+    `starting the stack (${env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'local Kafka'}, ${env.DATABASE_URL ? 'DATABASE_URL' : 'local Postgres'})`,
   );
   const stack = await startStack({
     dataDir,
-    kafkaBrokers: env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()),
-    databaseUrl: env['DATABASE_URL'],
+    kafkaBrokers: env.KAFKA_BROKERS,
+    databaseUrl: env.DATABASE_URL,
     kafkaHeap: { initial: '512m', max: '1g' },
     log: () => {},
   });

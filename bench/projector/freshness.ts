@@ -1,8 +1,8 @@
 import { aggregateOf } from '@novamed-stream/events';
 import { type ProjectorDefinition, versionSchema } from '@novamed-stream/projection';
 import type { AggregateState } from '@novamed-stream/read-models';
+import type { MixMessage } from '@novamed-stream/testkit';
 import { sql } from 'kysely';
-import type { MixMessage } from './event-mix.js';
 import type { AnyDb } from './table-writes.js';
 
 /** Appends one event the way the measured path does; resolves true on a 200 / an ack. */

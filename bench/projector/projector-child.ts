@@ -7,8 +7,16 @@
 import { createDb } from '@novamed-stream/db';
 import { createProjector, type ProjectorDefinition } from '@novamed-stream/projection';
 import { PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
+import { EnvType } from '@novamed-stream/service-kit';
+import { Type } from '@sinclair/typebox';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
+import { readBenchSettings } from '../read-bench-settings.js';
 import { RunClock } from './run-clock.js';
+
+/** This child's own knob, read as the projector services read it. */
+const ProjectorChildSettings = Type.Object({
+  OFFSET_COMMIT_INTERVAL_MS: EnvType.duration(0, 86_400_000, { default: 0 }),
+});
 
 /** What the parent passes (argv[2], JSON). */
 export interface ChildConfig {
@@ -86,7 +94,8 @@ async function main(): Promise<void> {
       ? {}
       : { partitionsConcurrently: config.partitionsConcurrently }),
     // As the services read it (OFFSET_COMMIT_INTERVAL_MS, default 0: after each batch).
-    offsetCommitIntervalMs: Number(process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? 0),
+    offsetCommitIntervalMs: readBenchSettings(ProjectorChildSettings, process.env)
+      .OFFSET_COMMIT_INTERVAL_MS,
     onBatch: ({ partition, outcome }) => {
       stats.applied += outcome.applied;
       stats.duplicates += outcome.duplicates;

@@ -31,27 +31,26 @@ import {
   runProjectorService,
 } from '@novamed-stream/projection';
 import { ALL_PROJECTORS } from '@novamed-stream/projectors';
+import { generateEventMix, type MixMessage } from '@novamed-stream/testkit';
 import { type Kafka, Partitioners } from 'kafkajs';
 import pg from 'pg';
+import { readBenchSettings } from '../read-bench-settings.js';
 import { startBenchStack } from './bench-stack.js';
-import { generateEventMix, type MixMessage } from './event-mix.js';
 import { runRawUpsertLoop } from './raw-upsert-loop.js';
+import { RebuildBenchSettings } from './rebuild-bench-settings.js';
 import { RunClock } from './run-clock.js';
 
 // Benchmark knobs (the entry point is the only place reading the environment).
-const env: Record<string, string | undefined> = process.env;
-const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
-const EVENTS = num('BENCH_EVENTS', 120_000);
+const settings = readBenchSettings(RebuildBenchSettings, process.env);
+const EVENTS = settings.BENCH_EVENTS;
 const PARTITIONS = 6;
-const IDLE_SECONDS = num('BENCH_IDLE_SECONDS', 15);
-const QUERY_INTERVAL_MS = num('BENCH_QUERY_INTERVAL_MS', 20);
-const RUN_TIMEOUT_MS = num('BENCH_RUN_TIMEOUT_S', 600) * 1000;
+const IDLE_SECONDS = settings.BENCH_IDLE_SECONDS;
+const QUERY_INTERVAL_MS = settings.BENCH_QUERY_INTERVAL_MS;
+const RUN_TIMEOUT_MS = settings.BENCH_RUN_TIMEOUT_S * 1000;
 /** `rebuild --concurrency` (unset: the CLI's default). */
-const REBUILD_CONCURRENCY = env['BENCH_REBUILD_CONCURRENCY']
-  ? Number(env['BENCH_REBUILD_CONCURRENCY'])
-  : undefined;
+const REBUILD_CONCURRENCY = settings.BENCH_REBUILD_CONCURRENCY;
 const TARGETS = { ratio: 0.6, p99Factor: 2 };
-const SLOW_MS = num('BENCH_SLOW_QUERY_MS', 50);
+const SLOW_MS = settings.BENCH_SLOW_QUERY_MS;
 /** Rebuild phases with their time, to explain slow queries. */
 const phases: Array<{ at: number; phase: string }> = [];
 const FETCH = {
@@ -185,7 +184,9 @@ type AnalystReply =
  * database's answer time.
  */
 async function analystMain(): Promise<void> {
-  const config = JSON.parse(env['BENCH_ANALYST'] ?? '{}') as AnalystConfig;
+  // Set by the parent for this child (a message, not a knob): not part of the settings.
+  const fromParent: Record<string, string | undefined> = process.env;
+  const config = JSON.parse(fromParent['BENCH_ANALYST'] ?? '{}') as AnalystConfig;
   const orderIds = Array.from({ length: config.orders }, (_, j) => `ord_${config.runId}_${j}`);
   const clinics = Array.from({ length: 17 }, (_, j) => `clinic_${j}`);
   const loop = new QueryLoop(config.databaseUrl, orderIds, clinics);

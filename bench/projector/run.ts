@@ -35,13 +35,15 @@ import type { AggregateKind } from '@novamed-stream/events';
 import { ensureVersionTables, type ProjectorDefinition } from '@novamed-stream/projection';
 import { ALL_PROJECTORS, PROJECTORS, type ProjectorName } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
+import { generateEventMix, type MixMessage } from '@novamed-stream/testkit';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
+import { readBenchSettings } from '../read-bench-settings.js';
 import { startBenchStack } from './bench-stack.js';
 import { type CpuGroup, CpuWindow, waitForQuiet } from './cpu-sampler.js';
-import { generateEventMix, type MixMessage } from './event-mix.js';
 import { type FreshnessScenarioResult, runFreshnessScenario } from './freshness-scenario.js';
 import { runNaiveProjector } from './naive-projector.js';
+import { ProjectorBenchSettings, projectorExperiment } from './projector-bench-settings.js';
 import type { ChildStats } from './projector-child.js';
 import { ProjectorProcess, spanSeconds } from './projector-processes.js';
 import { type ReplayStats, replayProjectors } from './projector-replay.js';
@@ -50,37 +52,27 @@ import { RunClock } from './run-clock.js';
 import { startWebhookSender } from './webhook-sender.js';
 
 // Benchmark knobs (the entry point is the only place reading the environment).
-const env: Record<string, string | undefined> = process.env;
-const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
-const EVENTS = num('BENCH_EVENTS', 120_000);
+const settings = readBenchSettings(ProjectorBenchSettings, process.env);
+const EVENTS = settings.BENCH_EVENTS;
 const PARTITIONS = 6;
-const NAIVE_MAX_MESSAGES = num('BENCH_NAIVE_EVENTS', 20_000);
-const NAIVE_MAX_SECONDS = num('BENCH_NAIVE_SECONDS', 30);
-const FRESH_RATE = num('BENCH_FRESH_RATE', 200);
-const FRESH_SECONDS = num('BENCH_FRESH_SECONDS', 30);
-const RUN_TIMEOUT_MS = num('BENCH_RUN_TIMEOUT_S', 300) * 1000;
+const NAIVE_MAX_MESSAGES = settings.BENCH_NAIVE_EVENTS;
+const NAIVE_MAX_SECONDS = settings.BENCH_NAIVE_SECONDS;
+const FRESH_RATE = settings.BENCH_FRESH_RATE;
+const FRESH_SECONDS = settings.BENCH_FRESH_SECONDS;
+const RUN_TIMEOUT_MS = settings.BENCH_RUN_TIMEOUT_S * 1000;
 /** createProjector knobs to try (unset: the runtime's defaults). */
-const MAX_BYTES_PER_PARTITION = env['BENCH_MAX_BYTES_PER_PARTITION']
-  ? Number(env['BENCH_MAX_BYTES_PER_PARTITION'])
-  : undefined;
-const PARTITIONS_CONCURRENTLY = env['BENCH_PARTITIONS_CONCURRENTLY']
-  ? Number(env['BENCH_PARTITIONS_CONCURRENTLY'])
-  : undefined;
+const MAX_BYTES_PER_PARTITION = settings.BENCH_MAX_BYTES_PER_PARTITION;
+const PARTITIONS_CONCURRENTLY = settings.BENCH_PARTITIONS_CONCURRENTLY;
 /** Experiments in the projector processes, see ChildConfig['experiment']. */
-const EXPERIMENT = {
-  ...(env['BENCH_CONSUMER_OVERRIDES']
-    ? { consumer: JSON.parse(env['BENCH_CONSUMER_OVERRIDES']) }
-    : {}),
-  ...(env['BENCH_COMMIT_EVERY_MS'] ? { commitEveryMs: Number(env['BENCH_COMMIT_EVERY_MS']) } : {}),
-};
+const EXPERIMENT = projectorExperiment(settings);
 /** Samples of (a) and of (c) together, interleaved; the best of each is compared. */
-const REPEAT = num('BENCH_REPEAT', 2);
+const REPEAT = settings.BENCH_REPEAT;
 /** Before each phase, wait up to this long for other processes to use < 0.3 cores. */
-const QUIET_WAIT_MS = num('BENCH_QUIET_WAIT_S', 20) * 1000;
+const QUIET_WAIT_MS = settings.BENCH_QUIET_WAIT_S * 1000;
 /** Write a V8 CPU profile of each projector process into this folder. */
-const CPU_PROFILE_DIR = env['BENCH_CPU_PROFILE_DIR'];
+const CPU_PROFILE_DIR = settings.BENCH_CPU_PROFILE_DIR;
 /** Comma-separated phases to skip: a, b, c1 (each alone), c3 (together), fresh[-orders|-all]. */
-const SKIP = new Set((env['BENCH_SKIP'] ?? '').split(',').filter(Boolean));
+const SKIP = new Set<string>(settings.BENCH_SKIP ?? []);
 const TARGETS = { ca: 0.6, cb: 10, freshnessP99Ms: 250 };
 /** The runtime's fetch settings (createProjector), used by the raw loop too. */
 const FETCH = {
@@ -429,7 +421,7 @@ async function main(): Promise<void> {
       });
 
     // Extra (BENCH_INPROCESS=1): the three in this one process, sharing one event loop.
-    if (env['BENCH_INPROCESS'] === '1') {
+    if (settings.BENCH_INPROCESS) {
       await createVersions(db, VERSIONS.c3in);
       const cpu = new CpuWindow(cpuGroups, DEFINITIONS.length);
       const members = DEFINITIONS.map((definition) => ({

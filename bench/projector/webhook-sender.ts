@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { postAndRead } from '@novamed-stream/testkit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { SendEvent } from './freshness.js';
 import { startIngress } from './ingress-process.js';
@@ -37,30 +38,10 @@ export async function startWebhookSender(options: {
     options.log(`ingress ready at ${ingress.url} (pid ${ingress.pid})`);
     // node:http with keep-alive: much cheaper per request than fetch (undici), so the load
     // generator takes less CPU from the system under test.
-    const endpoint = new URL(`${ingress.url}/webhooks/novamed`);
+    const endpoint = `${ingress.url}/webhooks/novamed`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const send: SendEvent = (message) =>
-      new Promise<boolean>((resolve, reject) => {
-        const request = http.request(
-          endpoint,
-          {
-            method: 'POST',
-            agent,
-            headers: {
-              'content-type': 'application/json',
-              'content-length': message.value.length,
-              'x-api-key': apiKey,
-            },
-          },
-          (response) => {
-            response.resume();
-            response.on('end', () => resolve(response.statusCode === 200));
-            response.on('error', reject);
-          },
-        );
-        request.on('error', reject);
-        request.end(message.value);
-      });
+    const send: SendEvent = async (message) =>
+      (await postAndRead(agent, endpoint, apiKey, message.value)).status === 200;
     return {
       send,
       path: 'ingress HTTP 200',

@@ -1,3 +1,4 @@
+import { seededRandom } from '@novamed-stream/testkit';
 import type { CanaryEvent } from './canary.js';
 
 /** The families of hostile bodies, in the order the summary lists them. */
@@ -667,18 +668,6 @@ function emptyObjects(): Spec[] {
 
 // --- drawing ---------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so the same seed draws the same corpus. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffled<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -695,7 +684,7 @@ function shuffled<T>(items: readonly T[], next: () => number): T[] {
  * case, so a hostile event never touches a normal event's row. Same seed, same corpus.
  */
 export function hostileCorpus(options: HostileCorpusOptions): HostileCase[] {
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const families: Record<HostileFamily, Spec[]> = {
     'deep nesting': deepNesting(),
     'huge strings': hugeStrings(options.bodyLimit),

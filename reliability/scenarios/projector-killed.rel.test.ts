@@ -1,8 +1,7 @@
 import { createDb } from '@novamed-stream/db';
-import { createTestDatabase } from '@novamed-stream/testkit';
+import { appendAsIngress, createTestDatabase } from '@novamed-stream/testkit';
 import { afterAll, expect, it } from 'vitest';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
-import { appendEvents } from '../harness/produce.js';
 import { recordScenario, secondsSince } from '../harness/report.js';
 import { atScale } from '../harness/scale.js';
 import {
@@ -31,7 +30,7 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
   const { db, kafka, topic } = env;
   const events = env.feed.take(EVENTS);
   const redelivered = events.filter((_, i) => i % Math.round(1 / REDELIVERED) === 7);
-  await appendEvents(kafka, topic, [...events, ...redelivered]);
+  await appendAsIngress(kafka, topic, [...events, ...redelivered]);
   const end = Number(await topicEnd(kafka, topic));
 
   // The orders projector replays the topic from offset 0 and is SIGKILLed at spread points.

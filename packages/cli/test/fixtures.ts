@@ -1,4 +1,4 @@
-import { eventHeaders, routingKey } from '@novamed-stream/events';
+import { appendAsIngress } from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 
 /** A raw envelope as NovaMed sends it. */
@@ -53,23 +53,11 @@ export async function produce(
   topic: string,
   events: readonly RawEvent[],
 ): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (let i = 0; i < events.length; i += 1000) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: events.slice(i, i + 1000).map((e) => ({
-          key: routingKey(e),
-          value: Buffer.from(JSON.stringify(e)),
-          headers: eventHeaders(e, new Date()),
-        })),
-      });
-    }
-  } finally {
-    await producer.disconnect();
-  }
+  await appendAsIngress(
+    kafka,
+    topic,
+    events.map((event) => ({ body: JSON.stringify(event), event })),
+  );
 }
 
 /** Polls `check` until it is true, or fails after `timeoutMs`. */

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { eventHeaders, guideSample, routingKey } from '@novamed-stream/events';
-import { createTestTopic, testKafka, testStack, uniqueName } from '@novamed-stream/testkit';
+import { guideSample } from '@novamed-stream/events';
+import {
+  createTestTopic,
+  ingressMessage,
+  testKafka,
+  testStack,
+  uniqueName,
+} from '@novamed-stream/testkit';
 import { describe, expect, it } from 'vitest';
 import { createEventConsumer } from '../src/index.js';
 
@@ -22,9 +28,9 @@ async function produce(topic: string, values: Buffer[]) {
     acks: -1,
     messages: values.map((value) => {
       try {
-        const envelope = JSON.parse(value.toString()) as typeof shipped;
-        return { key: routingKey(envelope), value, headers: eventHeaders(envelope, new Date()) };
+        return ingressMessage(value);
       } catch {
+        // Not JSON: no key or headers to derive (the ingress would have refused it).
         return { key: null, value };
       }
     }),

@@ -1,4 +1,5 @@
-import { EVENTS_TOPIC, eventHeaders, routingKey } from '@novamed-stream/events';
+import { EVENTS_TOPIC } from '@novamed-stream/events';
+import { ingressMessage, seededRandom } from '@novamed-stream/testkit';
 import type { BatchMessage } from '../src/index.js';
 
 /** A raw envelope as NovaMed would send it. */
@@ -12,17 +13,8 @@ export interface RawEvent {
 
 const ORDER_STAGES = ['order:created', 'order:processing', 'order:shipped', 'order:delivered'];
 
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The test kit's seeded generator (mulberry32), so failures reproduce. */
+export const rng = seededRandom;
 
 /**
  * The events of `count` orders, each going through 2-4 stages (a few cancelled), with
@@ -86,11 +78,7 @@ export function toKafkaMessage(event: RawEvent | Buffer) {
   } catch {
     return { key: null, value, headers: {} as Record<string, string> };
   }
-  return {
-    key: routingKey(parsed),
-    value,
-    headers: eventHeaders(parsed, new Date()),
-  };
+  return ingressMessage(value, new Date(), parsed);
 }
 
 /** Messages at consecutive offsets starting at `first`, as a consumer batch delivers them. */

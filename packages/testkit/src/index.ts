@@ -1,6 +1,24 @@
+export { appendAsIngress, type EventToAppend } from './append-as-ingress.js';
 export { startDedicatedBroker, startDedicatedPostgres } from './dedicated-servers.js';
+export {
+  type EventMix,
+  type EventMixOptions,
+  generateEventMix,
+  type MixMessage,
+  type RawEvent,
+} from './event-mix.js';
+export { type IngressEnvelope, type IngressMessage, ingressMessage } from './ingress-message.js';
 export { killProcessesUsing, processesUsing } from './leftover-processes.js';
 export { readTopic, type TopicMessage } from './read-topic.js';
+export { seededRandom } from './seeded-random.js';
+export {
+  postAndRead,
+  type SendableEvent,
+  type SendOptions,
+  type SendReport,
+  sendLikeNovaMed,
+  type WebhookAnswer,
+} from './send-like-novamed.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { testKafka } from './test-kafka.js';
 export { type ProvidedStack, testStack } from './test-stack.js';

@@ -1,4 +1,6 @@
-import { type AggregateKind, aggregateOf, eventHeaders, routingKey } from '@novamed-stream/events';
+import { type AggregateKind, aggregateOf } from '@novamed-stream/events';
+import { type IngressMessage, ingressMessage } from './ingress-message.js';
+import { seededRandom } from './seeded-random.js';
 
 /** A webhook envelope as NovaMed sends it. */
 export interface RawEvent {
@@ -10,11 +12,7 @@ export interface RawEvent {
 }
 
 /** A message as the ingress writes it to the events topic. */
-export interface MixMessage {
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
+export type MixMessage = IngressMessage;
 
 /** What was generated: the delivery stream and counts per aggregate kind. */
 export interface EventMix {
@@ -37,18 +35,6 @@ export interface EventMixOptions {
   /** Share of events delivered twice; default 0.1. */
   duplicateRate?: number;
   seed?: number;
-}
-
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CARRIERS = ['UPS', 'FedEx', 'USPS', 'DHL'];
@@ -83,7 +69,7 @@ interface Scheduled {
  * event_id (a NovaMed retry). Keys and headers are the ingress's.
  */
 export function generateEventMix(options: EventMixOptions): EventMix {
-  const random = rng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const duplicateRate = options.duplicateRate ?? 0.1;
   const distinctTarget = Math.ceil(options.messages / (1 + duplicateRate));
   const scheduled: Scheduled[] = [];
@@ -229,11 +215,7 @@ export function generateEventMix(options: EventMixOptions): EventMix {
   const received = new Date();
   const messages = all.map(({ event }) => {
     delivered[kindOf(event)] += 1;
-    return {
-      key: routingKey(event),
-      value: Buffer.from(JSON.stringify(event)),
-      headers: eventHeaders(event, received),
-    };
+    return ingressMessage(JSON.stringify(event), received, event);
   });
   return { messages, delivered, distinct, aggregates };
 }
