@@ -17,6 +17,11 @@ export interface LoggerOptions {
   level?: string;
   /** Where the JSON lines go (default {@link createLogDestination}). Tests pass a stream. */
   destination?: LogDestination;
+  /**
+   * More pino `redact` paths, added to the kit's secret headers: a service's own secrets, e.g.
+   * the console's key header and its session cookie.
+   */
+  extraRedactPaths?: readonly string[];
 }
 
 /**
@@ -39,7 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level ?? 'info',
-      redact: { paths: redactPaths(), censor: REDACTED },
+      redact: { paths: [...redactPaths(), ...(options.extraRedactPaths ?? [])], censor: REDACTED },
       formatters: {
         log: (object) => redactPhi(object),
         bindings: (bindings) => redactPhi(bindings),

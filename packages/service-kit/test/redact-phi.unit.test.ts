@@ -39,6 +39,30 @@ describe('the kit logger', () => {
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ service: 'test' });
   });
 
+  it("redacts a service's extra paths too, and still the kit's", () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const logger = createLogger({
+      service: 'test',
+      destination,
+      extraRedactPaths: ['req.headers["x-console-key"]', 'res.headers["set-cookie"]'],
+    });
+    logger.info({
+      req: { headers: { 'x-console-key': 'canary-key', cookie: 'canary-cookie' } },
+      res: { headers: { 'set-cookie': 'canary-set-cookie' } },
+    });
+    expect(lines.join()).not.toContain('canary');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      req: { headers: { 'x-console-key': '[REDACTED]', cookie: '[REDACTED]' } },
+      res: { headers: { 'set-cookie': '[REDACTED]' } },
+    });
+  });
+
   it('leaves other fields and the input object alone', () => {
     const input = { order_id: 'ord_1', data: { patient_id: 'p' } };
     expect(redactPhi(input)).toEqual({ order_id: 'ord_1', data: { patient_id: '[REDACTED]' } });

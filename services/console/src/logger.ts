@@ -1,32 +1,33 @@
-import { type DestinationStream, type Logger, pino, stdTimeFunctions } from 'pino';
+import {
+  createLogger as createServiceLogger,
+  type LogDestination,
+} from '@novamed-stream/service-kit';
+import type { Logger } from 'pino';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
+  /** pino level: fatal, error, warn, info, debug, trace or silent. Default info. */
   level?: string;
-  destination?: DestinationStream;
+  /** Where the JSON lines go (default stdout, buffered); tests pass a stream to capture them. */
+  destination?: LogDestination;
 }
 
 /**
- * The console's pino logger. The key header and the session cookie are redacted wherever a
- * request is logged. No route takes PHI in its URL and none logs a body, so request lines
- * carry only ids (order, request, refill and event ids, not PHI).
+ * The console's own secrets, redacted on top of the kit's headers (authorization, cookie,
+ * x-api-key): its key header, and the session cookie it sets.
+ */
+const CONSOLE_SECRET_PATHS = ['req.headers["x-console-key"]', 'res.headers["set-cookie"]'];
+
+/**
+ * The console's logger: the service kit's (secret headers and PHI-named fields redacted) with
+ * `service: console`, plus the console's key header and session cookie. No route takes PHI in
+ * its URL and none logs a body, so request lines carry only ids (order, request, refill and
+ * event ids, not PHI); redaction is the second line of defence.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
-    {
-      level: options.level ?? 'info',
-      name: 'console',
-      timestamp: stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          'req.headers["x-console-key"]',
-          'req.headers.cookie',
-          'req.headers.authorization',
-          'res.headers["set-cookie"]',
-        ],
-        censor: '[REDACTED]',
-      },
-    },
-    options.destination,
-  );
+  return createServiceLogger({
+    service: 'console',
+    extraRedactPaths: CONSOLE_SECRET_PATHS,
+    ...options,
+  });
 }

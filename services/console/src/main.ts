@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, runService } from '@novamed-stream/service-kit';
 import { sql } from 'kysely';
 import { buildApp } from './build-app.js';
 import { loadConfig } from './config.js';
@@ -8,62 +8,55 @@ import { createLogger } from './logger.js';
 
 // The only file that reads process.env: everything else receives typed options.
 
-function fail(message: string): never {
-  process.stderr.write(`console: ${message}\n`);
+/** A stop (closing the live streams, the Kafka admin and the pool) gets this long, then exit 1. */
+const SHUTDOWN_TIMEOUT_MS = 5000;
+
+const result = loadConfig(process.env);
+if (!result.ok) {
+  process.stderr.write(`console: invalid configuration:\n  ${result.errors.join('\n  ')}\n`);
   process.exit(1);
 }
+const { config } = result;
+const logger = createLogger({ level: config.logLevel });
 
-async function main(): Promise<void> {
-  const result = loadConfig(process.env);
-  if (!result.ok) fail(`invalid configuration:\n  ${result.errors.join('\n  ')}`);
-  const { config } = result;
-  const logger = createLogger({ level: config.logLevel });
-  const db = createConsoleDb({ connectionString: config.databaseUrl, role: config.databaseRole });
-  try {
-    const who = await sql<{ role: string }>`select current_user as role`.execute(db);
-    if (who.rows[0]?.role !== config.databaseRole) throw new Error('role not taken');
-  } catch (error) {
-    fail(
-      `cannot connect to DATABASE_URL as role ${config.databaseRole} (${errorCode(error)}): run the migrations (they create the role) and make the login a member of it (grant ${config.databaseRole} to <login>)`,
-    );
-  }
-  const kafka = new Kafka({
-    clientId: 'novamed-console',
-    brokers: config.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 2 },
-  });
-  const app = await buildApp({
-    apiKeys: config.apiKeys,
-    db,
-    kafka,
-    topic: config.eventsTopic,
-    metrics: config.metrics,
-    sampleIntervalMs: config.sampleIntervalMs,
-    logger,
-  });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 5000);
-    force.unref();
-    await app.close().catch(() => undefined);
-    await db.destroy().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  // Run by `npm start` (an IPC channel): stop when that process is gone, however it ended.
-  if (process.channel) {
-    process.on('disconnect', () => void shutdown('parent process gone'));
-    process.channel.unref();
-  }
-  await app.listen({ port: config.port, host: config.host });
-}
-
-main().catch((error: unknown) => {
-  fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
+await runService({
+  name: 'console',
+  logger,
+  shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+  start: async () => {
+    const db = createConsoleDb({ connectionString: config.databaseUrl, role: config.databaseRole });
+    try {
+      const who = await sql<{ role: string }>`select current_user as role`.execute(db);
+      if (who.rows[0]?.role !== config.databaseRole) throw new Error('role not taken');
+    } catch (error) {
+      await db.destroy().catch(() => undefined);
+      throw new Error(
+        `cannot connect to DATABASE_URL as role ${config.databaseRole} (${errorCode(error)}): run the migrations (they create the role) and make the login a member of it (grant ${config.databaseRole} to <login>)`,
+      );
+    }
+    const app = await buildApp({
+      apiKeys: config.apiKeys,
+      db,
+      kafka: createKafka({
+        clientId: 'novamed-console',
+        brokers: config.kafkaBrokers,
+        logger,
+        // Few connection retries: a page waiting for an unreachable broker shows 503 soon.
+        retry: { retries: 2 },
+      }),
+      topic: config.eventsTopic,
+      metrics: config.metrics,
+      sampleIntervalMs: config.sampleIntervalMs,
+      logger,
+    });
+    await app.listen({ port: config.port, host: config.host });
+    return { app, db };
+  },
+  stop: async ({ app, db }) => {
+    try {
+      await app.close();
+    } finally {
+      await db.destroy();
+    }
+  },
 });

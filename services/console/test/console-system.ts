@@ -18,8 +18,8 @@ import {
   refillsProjector,
 } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
+import { createKafka } from '@novamed-stream/service-kit';
 import { createTestDatabase, type TestDatabase, uniqueName } from '@novamed-stream/testkit';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { buildApp, type ConsoleApp } from '../src/build-app.js';
 import { createConsoleDb } from '../src/console-db.js';
@@ -95,7 +95,7 @@ export async function startConsoleSystem(brokers: string[]): Promise<ConsoleSyst
 
   const ingressUrl = urlOf(ingress);
   const db = createConsoleDb({ connectionString: database.url, role: 'console_reader' });
-  const kafka = new Kafka({ clientId: 'console-test', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ clientId: 'console-test', brokers });
   const app = await buildApp({
     apiKeys: [`old-${CONSOLE_KEY}`, CONSOLE_KEY],
     db,
