@@ -2,6 +2,7 @@ import type { Database } from '@novamed-stream/db';
 import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { advanceCheckpoint, lockCheckpoint } from './checkpoint-store.js';
 import { EvolveError } from './evolve-error.js';
 import { isolatePoison } from './isolate-poison.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
@@ -172,22 +173,7 @@ async function applyInTransaction<S extends AggregateState>(
     topic: input.topic,
     partition: input.partition,
   };
-  await trx
-    .insertInto('novamed.projection_checkpoints')
-    .values({ ...key, next_offset: '0' })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const checkpoint = (
-    await trx
-      .selectFrom('novamed.projection_checkpoints')
-      .select('next_offset')
-      .where('projector', '=', key.projector)
-      .where('version', '=', key.version)
-      .where('topic', '=', key.topic)
-      .where('partition', '=', key.partition)
-      .forUpdate()
-      .executeTakeFirstOrThrow()
-  ).next_offset;
+  const checkpoint = await lockCheckpoint(trx, key);
 
   const stored = BigInt(checkpoint);
   const fresh = input.messages.filter((m) => BigInt(m.offset) >= stored);
@@ -278,15 +264,7 @@ async function applyInTransaction<S extends AggregateState>(
   }
 
   const nextOffset = (BigInt(last.offset) + 1n).toString();
-  await trx
-    .updateTable('novamed.projection_checkpoints')
-    .set({ next_offset: nextOffset, updated_at: new Date() })
-    .where('projector', '=', key.projector)
-    .where('version', '=', key.version)
-    .where('topic', '=', key.topic)
-    .where('partition', '=', key.partition)
-    .where('next_offset', '=', checkpoint)
-    .execute();
+  await advanceCheckpoint(trx, key, checkpoint, nextOffset);
 
   return { ...base, ...total, nextOffset, isolationTrials };
 }

@@ -1,6 +1,7 @@
 import type { Database } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql } from 'kysely';
+import { readTopicCheckpoints } from './checkpoint-store.js';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
 
 /** One version's side of a {@link VersionComparison}. */
@@ -64,17 +65,14 @@ export async function compareVersions<S extends AggregateState>(
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const checkpoints = await trx
-        .selectFrom('novamed.projection_checkpoints')
-        .select(['version', 'partition', 'next_offset'])
-        .where('projector', '=', definition.name)
-        .where('version', 'in', [liveVersion, candidateVersion])
-        .where('topic', '=', topic)
-        .execute();
+      const checkpoints = await readTopicCheckpoints(trx, topic, {
+        projector: definition.name,
+        versions: [liveVersion, candidateVersion],
+      });
       const at = (version: number, partition: number) =>
         BigInt(
-          checkpoints.find((c) => c.version === version && c.partition === partition)
-            ?.next_offset ?? 0,
+          checkpoints.find((c) => c.version === version && c.partition === partition)?.nextOffset ??
+            0,
         );
       const partitions = [...new Set(checkpoints.map((c) => c.partition))].sort((a, b) => a - b);
       const common = partitions.map((partition) => ({

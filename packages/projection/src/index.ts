@@ -10,7 +10,17 @@ export {
   stateFromRow,
 } from './apply-batch.js';
 export { backoffDelay, sleep } from './backoff.js';
-export { type CheckpointKey, type Executor, readCheckpoints } from './checkpoint-store.js';
+export {
+  advanceCheckpoint,
+  type CheckpointKey,
+  type CheckpointPosition,
+  deleteCheckpoints,
+  type Executor,
+  lockCheckpoint,
+  readCheckpoints,
+  readTopicCheckpoints,
+  type StoredCheckpoint,
+} from './checkpoint-store.js';
 export { classifyFailure, type Failure } from './classify-failure.js';
 export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
 export { isTransientDatabaseError, untilDatabaseReachable } from './database-wait.js';
@@ -47,7 +57,6 @@ export {
   type DropVersionOutcome,
   dropVersion,
   ensureVersionTables,
-  liveVersion,
 } from './projector-schema.js';
 export {
   type ProjectorServiceConfig,
@@ -78,3 +87,13 @@ export {
   type StateRow,
   upsertStateRows,
 } from './table-statements.js';
+export {
+  deleteVersionRow,
+  findVersion,
+  insertBuildingVersion,
+  type LiveVersionRow,
+  listVersions,
+  liveVersion,
+  markVersionLive,
+  readLiveVersion,
+} from './version-store.js';

@@ -4,12 +4,14 @@ import type { AggregateState } from '@novamed-stream/read-models';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import { sleep } from './backoff.js';
+import { readCheckpoints } from './checkpoint-store.js';
 import { compareVersions, type VersionComparison } from './compare-versions.js';
 import { type Logger, silentLogger } from './logger.js';
 import { logicFingerprint } from './logic-fingerprint.js';
 import { createProjector } from './projector.js';
 import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
 import { activateVersion, dropVersion, ensureVersionTables } from './projector-schema.js';
+import { listVersions } from './version-store.js';
 
 /** Options of {@link rebuildProjection}. */
 export interface RebuildOptions<S extends AggregateState> {
@@ -220,15 +222,10 @@ async function rebuildLocked<S extends AggregateState>(
     await admin.disconnect();
   }
   const stored = new Map(
-    (
-      await db
-        .selectFrom('novamed.projection_checkpoints')
-        .select(['partition', 'next_offset'])
-        .where('projector', '=', name)
-        .where('version', '=', version)
-        .where('topic', '=', topic)
-        .execute()
-    ).map((r) => [r.partition, BigInt(r.next_offset)]),
+    [...(await readCheckpoints(db, { projector: name, version, topic }))].map(([p, offset]) => [
+      p,
+      BigInt(offset),
+    ]),
   );
   const max = (a: bigint, b: bigint) => (a > b ? a : b);
   const min = (a: bigint, b: bigint) => (a < b ? a : b);
@@ -418,12 +415,8 @@ async function pickVersion<S extends AggregateState>(
   resumed: boolean;
   restartedBecause: string | null;
 }> {
-  const versions = await db
-    .selectFrom('novamed.projection_versions')
-    .select(['version', 'status', 'fingerprint'])
-    .where('projector', '=', definition.name)
-    .orderBy('version', 'desc')
-    .execute();
+  // Newest first.
+  const versions = (await listVersions(db, [definition.name])).reverse();
   const live = versions.find((v) => v.status === 'live');
   const newest = versions[0]?.version ?? 0;
   const building = versions.find(

@@ -15,8 +15,9 @@ import { logicFingerprint } from './logic-fingerprint.js';
 import { createProjector, type Projector } from './projector.js';
 import type { ProjectorDefinition } from './projector-definition.js';
 import { ProjectorMetrics } from './projector-metrics.js';
-import { activateVersion, ensureVersionTables, liveVersion } from './projector-schema.js';
+import { activateVersion, ensureVersionTables } from './projector-schema.js';
 import type { ProjectorServiceConfig } from './projector-service-config.js';
+import { liveVersion, readLiveVersion } from './version-store.js';
 
 /** A running projector service; `stop()` shuts it down gracefully. */
 export interface ProjectorService {
@@ -117,15 +118,7 @@ export async function runProjectorService<S extends AggregateState>(
           fingerprint,
           intervalMs: config.VERSION_POLL_MS,
           logger,
-          readLive: async () => {
-            const row = await db
-              .selectFrom('novamed.projection_versions')
-              .select(['version', 'fingerprint'])
-              .where('projector', '=', definition.name)
-              .where('status', '=', 'live')
-              .executeTakeFirst();
-            return row && { version: row.version, fingerprint: row.fingerprint };
-          },
+          readLive: () => readLiveVersion(db, definition.name),
           switchTo: async (next) => {
             const previous = projector;
             const candidate = makeProjector(next);
