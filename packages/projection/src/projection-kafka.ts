@@ -99,4 +99,8 @@ export interface ProjectionAdmin {
   fetchTopicOffsets(
     topic: string,
   ): Promise<Array<{ partition: number; offset: string; high: string; low: string }>>;
+  /** The groups' members (a rebuild waits for the service to join the new version's group). */
+  describeGroups(
+    groupIds: string[],
+  ): Promise<{ groups: Array<{ groupId: string; members: Array<{ clientId: string }> }> }>;
 }

@@ -96,6 +96,7 @@ export class FakeProjectionKafka implements ProjectionKafka {
       connect: async () => {},
       disconnect: async () => {},
       fetchTopicOffsets: async () => [],
+      describeGroups: async () => ({ groups: [] }),
     };
   }
 }
