@@ -38,7 +38,10 @@ export class FakeConsumer implements ProjectionConsumer {
     this.calls.push('run');
     this.eachBatch = config.eachBatch;
   }
+  /** commitOffsets calls made (settled or not). */
+  commitRequests = 0;
   async commitOffsets(offsets: TopicPartitionOffset[]) {
+    this.commitRequests++;
     if (this.holdCommits) await new Promise<void>((resolve) => this.held.push(resolve));
     if (this.failCommits) throw new Error('commit refused');
     this.commits.push(offsets);

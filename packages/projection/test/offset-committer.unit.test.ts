@@ -77,6 +77,7 @@ describe('OffsetCommitter', () => {
     const second = committer.committed(0, '20', true);
     await vi.advanceTimersByTimeAsync(0);
     expect(consumer.commits).toEqual([]);
+    expect(consumer.commitRequests).toBe(1); // the second waits for the first
     consumer.releaseCommit();
     await first;
     expect(consumer.commits).toEqual([[{ topic, partition: 0, offset: '10' }]]);
