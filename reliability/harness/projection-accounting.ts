@@ -1,6 +1,11 @@
 import type { Database } from '@novamed-stream/db';
 import { aggregateOf, decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
-import { liveVersion, stateFromRow, versionSchema } from '@novamed-stream/projection';
+import {
+  liveVersion,
+  readCheckpoints,
+  stateFromRow,
+  versionSchema,
+} from '@novamed-stream/projection';
 import { PROJECTORS } from '@novamed-stream/projectors';
 import { type AggregateState, project } from '@novamed-stream/read-models';
 import type { TopicMessage } from '@novamed-stream/testkit';
@@ -35,14 +40,8 @@ export async function partitionLags(
   const lags: PartitionLag[] = [];
   for (const projector of projectors) {
     const version = (await liveVersion(db, projector).catch(() => undefined)) ?? 1;
-    const rows = await db
-      .selectFrom('novamed.projection_checkpoints')
-      .select(['partition', 'next_offset'])
-      .where('projector', '=', projector)
-      .where('version', '=', version)
-      .where('topic', '=', topic)
-      .execute();
-    const at = new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+    const stored = await readCheckpoints(db, { projector, version, topic });
+    const at = new Map([...stored].map(([partition, offset]) => [partition, BigInt(offset)]));
     for (const { partition, high } of offsets) {
       const end = BigInt(high);
       const checkpoint = at.get(partition) ?? 0n;

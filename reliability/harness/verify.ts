@@ -1,6 +1,11 @@
 import type { Database } from '@novamed-stream/db';
 import type { NovaMedEvent } from '@novamed-stream/events';
-import { liveVersion, stateFromRow, versionSchema } from '@novamed-stream/projection';
+import {
+  liveVersion,
+  readCheckpoints,
+  stateFromRow,
+  versionSchema,
+} from '@novamed-stream/projection';
 import { PROJECTORS } from '@novamed-stream/projectors';
 import { type AggregateState, project } from '@novamed-stream/read-models';
 import type { Kafka } from 'kafkajs';
@@ -141,15 +146,10 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<bigint> {
 /** Sum of a projector's checkpoints on `topic` (its live version, or v1). */
 export async function checkpointSum(db: Db, projector: string, topic: string): Promise<bigint> {
   const version = (await liveVersion(db, projector).catch(() => undefined)) ?? 1;
-  const row = await db
-    .selectFrom('novamed.projection_checkpoints')
-    .select((eb) => eb.fn.sum<string>('next_offset').as('n'))
-    .where('projector', '=', projector)
-    .where('version', '=', version)
-    .where('topic', '=', topic)
-    .executeTakeFirst()
-    .catch(() => undefined);
-  return BigInt(row?.n ?? 0);
+  const stored = await readCheckpoints(db, { projector, version, topic }).catch(() => new Map());
+  let sum = 0n;
+  for (const offset of stored.values()) sum += BigInt(offset);
+  return sum;
 }
 
 /**

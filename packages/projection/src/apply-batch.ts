@@ -2,6 +2,7 @@ import type { Database } from '@novamed-stream/db';
 import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { advanceCheckpoint, type CheckpointPosition, lockCheckpoint } from './checkpoint-store.js';
 import { EvolveError } from './evolve-error.js';
 import { isolatePoison } from './isolate-poison.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
@@ -172,22 +173,7 @@ async function applyInTransaction<S extends AggregateState>(
     topic: input.topic,
     partition: input.partition,
   };
-  await trx
-    .insertInto('novamed.projection_checkpoints')
-    .values({ ...key, next_offset: '0' })
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  const checkpoint = (
-    await trx
-      .selectFrom('novamed.projection_checkpoints')
-      .select('next_offset')
-      .where('projector', '=', key.projector)
-      .where('version', '=', key.version)
-      .where('topic', '=', key.topic)
-      .where('partition', '=', key.partition)
-      .forUpdate()
-      .executeTakeFirstOrThrow()
-  ).next_offset;
+  const checkpoint = await lockCheckpoint(trx, key);
 
   const stored = BigInt(checkpoint);
   const fresh = input.messages.filter((m) => BigInt(m.offset) >= stored);
@@ -227,68 +213,82 @@ async function applyInTransaction<S extends AggregateState>(
   };
   let isolationTrials = 0;
   if (options.isolate) {
-    // Each run under a savepoint: a run that throws leaves nothing behind, the runs that
-    // succeed stay, and everything commits with the checkpoint below.
-    const isolation = await isolatePoison(
-      fresh,
-      async (run) => {
-        await sql`savepoint isolate_run`.execute(trx);
-        let applied: Applied;
-        try {
-          applied = await applyMessages(trx, definition, schema, input, run);
-        } catch (error) {
-          await sql`rollback to savepoint isolate_run`.execute(trx);
-          throw error;
-        }
-        await sql`release savepoint isolate_run`.execute(trx);
-        addTo(total, applied);
-      },
-      options.afterTrial ? { afterTrial: options.afterTrial } : {},
-    );
-    isolationTrials = isolation.trials;
-    if (!isolation.ok) throw isolation.error;
-    for (const { message, failure } of isolation.poison) {
-      total.rejected.push(
-        reject(message, envelopeOf(message), 'APPLY_FAILED', [
-          `${failure.code}: ${failure.description}`,
-        ]),
-      );
-    }
-    total.rejected.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+    isolationTrials = await applyIsolated(trx, definition, schema, input, fresh, options, total);
   } else {
     addTo(total, await applyMessages(trx, definition, schema, input, fresh));
   }
-  const { rejected } = total;
-
-  if (rejected.length > 0) {
-    await trx
-      .insertInto('novamed.projection_errors')
-      .values(
-        rejected.map((r) => ({
-          ...key,
-          event_id: r.eventId,
-          event_type: r.eventType,
-          offset: r.offset,
-          reason: r.reason,
-          details: JSON.stringify(r.details),
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await recordRejected(trx, key, total.rejected);
 
   const nextOffset = (BigInt(last.offset) + 1n).toString();
-  await trx
-    .updateTable('novamed.projection_checkpoints')
-    .set({ next_offset: nextOffset, updated_at: new Date() })
-    .where('projector', '=', key.projector)
-    .where('version', '=', key.version)
-    .where('topic', '=', key.topic)
-    .where('partition', '=', key.partition)
-    .where('next_offset', '=', checkpoint)
-    .execute();
+  await advanceCheckpoint(trx, key, checkpoint, nextOffset);
 
   return { ...base, ...total, nextOffset, isolationTrials };
+}
+
+/**
+ * Applies `fresh` in runs, each under a savepoint, narrowed to the messages that fail on their
+ * own ({@link isolatePoison}); those are added to `total.rejected` as `APPLY_FAILED`. A run
+ * that throws leaves nothing behind, the runs that succeed stay, and everything commits with
+ * the checkpoint. Returns the number of trials; throws when the isolation gave up.
+ */
+async function applyIsolated<S extends AggregateState>(
+  trx: Transaction<Database>,
+  definition: ProjectorDefinition<S>,
+  schema: string,
+  input: BatchInput,
+  fresh: readonly BatchMessage[],
+  options: ApplyBatchOptions,
+  total: Applied,
+): Promise<number> {
+  const isolation = await isolatePoison(
+    fresh,
+    async (run) => {
+      await sql`savepoint isolate_run`.execute(trx);
+      let applied: Applied;
+      try {
+        applied = await applyMessages(trx, definition, schema, input, run);
+      } catch (error) {
+        await sql`rollback to savepoint isolate_run`.execute(trx);
+        throw error;
+      }
+      await sql`release savepoint isolate_run`.execute(trx);
+      addTo(total, applied);
+    },
+    options.afterTrial ? { afterTrial: options.afterTrial } : {},
+  );
+  if (!isolation.ok) throw isolation.error;
+  for (const { message, failure } of isolation.poison) {
+    total.rejected.push(
+      reject(message, envelopeOf(message), 'APPLY_FAILED', [
+        `${failure.code}: ${failure.description}`,
+      ]),
+    );
+  }
+  total.rejected.sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  return isolation.trials;
+}
+
+/** Records rejected messages in projection_errors (once per position). */
+async function recordRejected(
+  trx: Transaction<Database>,
+  key: CheckpointPosition,
+  rejected: readonly RejectedMessage[],
+): Promise<void> {
+  if (rejected.length === 0) return;
+  await trx
+    .insertInto('novamed.projection_errors')
+    .values(
+      rejected.map((r) => ({
+        ...key,
+        event_id: r.eventId,
+        event_type: r.eventType,
+        offset: r.offset,
+        reason: r.reason,
+        details: JSON.stringify(r.details),
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /**

@@ -10,6 +10,17 @@ export {
   stateFromRow,
 } from './apply-batch.js';
 export { backoffDelay, sleep } from './backoff.js';
+export {
+  advanceCheckpoint,
+  type CheckpointKey,
+  type CheckpointPosition,
+  deleteCheckpoints,
+  type Executor,
+  lockCheckpoint,
+  readCheckpoints,
+  readTopicCheckpoints,
+  type StoredCheckpoint,
+} from './checkpoint-store.js';
 export { classifyFailure, type Failure } from './classify-failure.js';
 export { compareVersions, type VersionComparison, type VersionDigest } from './compare-versions.js';
 export { isTransientDatabaseError, untilDatabaseReachable } from './database-wait.js';
@@ -25,12 +36,15 @@ export {
 } from './live-version-follower.js';
 export { describeError, type Logger, silentLogger } from './logger.js';
 export { logicFingerprint } from './logic-fingerprint.js';
-export {
-  createProjector,
-  type Projector,
-  type ProjectorOptions,
-  type RetryingPartition,
-} from './projector.js';
+export type { RetryingPartition } from './partition-retries.js';
+export type {
+  ProjectionAdmin,
+  ProjectionBatchPayload,
+  ProjectionConsumer,
+  ProjectionKafka,
+  ProjectionProducer,
+} from './projection-kafka.js';
+export { createProjector, type Projector, type ProjectorOptions } from './projector.js';
 export {
   type AnalyticsView,
   type ProjectorDefinition,
@@ -43,7 +57,6 @@ export {
   type DropVersionOutcome,
   dropVersion,
   ensureVersionTables,
-  liveVersion,
 } from './projector-schema.js';
 export {
   type ProjectorServiceConfig,
@@ -74,3 +87,13 @@ export {
   type StateRow,
   upsertStateRows,
 } from './table-statements.js';
+export {
+  deleteVersionRow,
+  findVersion,
+  insertBuildingVersion,
+  type LiveVersionRow,
+  listVersions,
+  liveVersion,
+  markVersionLive,
+  readLiveVersion,
+} from './version-store.js';

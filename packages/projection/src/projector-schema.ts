@@ -1,9 +1,16 @@
 import type { Database } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { deleteCheckpoints } from './checkpoint-store.js';
 import { logicFingerprint } from './logic-fingerprint.js';
 import { type ProjectorDefinition, versionSchema } from './projector-definition.js';
 import { LINEAGE_COLUMNS } from './read-model-table.js';
+import {
+  deleteVersionRow,
+  findVersion,
+  insertBuildingVersion,
+  markVersionLive,
+} from './version-store.js';
 
 type Db = Kysely<Database>;
 
@@ -61,30 +68,14 @@ export async function ensureVersionTables<S extends AggregateState>(
         );
       }
     }
-    await trx
-      .insertInto('novamed.projection_versions')
-      .values({
-        projector: definition.name,
-        version,
-        status: 'building',
-        schema_name: schema,
-        fingerprint: logicFingerprint(definition),
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await insertBuildingVersion(trx, {
+      projector: definition.name,
+      version,
+      schemaName: schema,
+      fingerprint: logicFingerprint(definition),
+    });
   });
   return schema;
-}
-
-/** The live version of a projector, if any. */
-export async function liveVersion(db: Db, projector: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('novamed.projection_versions')
-    .select('version')
-    .where('projector', '=', projector)
-    .where('status', '=', 'live')
-    .executeTakeFirst();
-  return row?.version;
 }
 
 /**
@@ -101,19 +92,7 @@ export async function activateVersion<S extends AggregateState>(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
-    await trx
-      .updateTable('novamed.projection_versions')
-      .set({ status: 'retired' })
-      .where('projector', '=', definition.name)
-      .where('status', '=', 'live')
-      .where('version', '!=', version)
-      .execute();
-    await trx
-      .updateTable('novamed.projection_versions')
-      .set({ status: 'live', live_at: new Date() })
-      .where('projector', '=', definition.name)
-      .where('version', '=', version)
-      .execute();
+    await markVersionLive(trx, definition.name, version);
     await recreateViews(trx, definition, version);
   });
 }
@@ -229,28 +208,17 @@ export async function dropVersion(
 ): Promise<DropVersionOutcome> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('analytics-views'))`.execute(trx);
-    const row = await trx
-      .selectFrom('novamed.projection_versions')
-      .select(['status', 'schema_name'])
-      .where('projector', '=', projector)
-      .where('version', '=', version)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await findVersion(trx, projector, version, { forUpdate: true });
     if (row === undefined) return { ok: false, reason: 'NOT_FOUND' } as const;
     if (row.status === 'live') return { ok: false, reason: 'LIVE' } as const;
     await sql`drop schema if exists ${sql.id(row.schema_name)} cascade`.execute(trx);
-    for (const table of ['projection_checkpoints', 'projection_errors'] as const) {
-      await trx
-        .deleteFrom(`novamed.${table}`)
-        .where('projector', '=', projector)
-        .where('version', '=', version)
-        .execute();
-    }
+    await deleteCheckpoints(trx, projector, version);
     await trx
-      .deleteFrom('novamed.projection_versions')
+      .deleteFrom('novamed.projection_errors')
       .where('projector', '=', projector)
       .where('version', '=', version)
       .execute();
+    await deleteVersionRow(trx, projector, version);
     return { ok: true, schema: row.schema_name } as const;
   });
 }

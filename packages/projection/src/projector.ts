@@ -1,13 +1,22 @@
 import type { Database } from '@novamed-stream/db';
 import { DEAD_LETTER_TOPIC, EVENTS_TOPIC } from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { applyBatch, type BatchOutcome, type RejectedMessage } from './apply-batch.js';
-import { backoffDelay, sleep } from './backoff.js';
-import { classifyFailure, type Failure } from './classify-failure.js';
+import { applyWithNarrowing } from './apply-with-narrowing.js';
+import { readCheckpoints } from './checkpoint-store.js';
+import { classifyFailure } from './classify-failure.js';
+import { ConsumerSupervisor } from './consumer-supervisor.js';
 import { type LagHealth, LagMonitor } from './lag-monitor.js';
 import { describeError, type Logger, silentLogger } from './logger.js';
+import { OffsetCommitter } from './offset-committer.js';
+import { PartitionRetries, type RetryingPartition } from './partition-retries.js';
+import type {
+  ProjectionBatchPayload,
+  ProjectionConsumer,
+  ProjectionKafka,
+  ProjectionProducer,
+} from './projection-kafka.js';
 import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
 import { ProjectorMetrics } from './projector-metrics.js';
 
@@ -16,7 +25,8 @@ export interface ProjectorOptions<S extends AggregateState> {
   definition: ProjectorDefinition<S>;
   /** The read-model version this instance writes (its tables must exist). */
   version: number;
-  kafka: Kafka;
+  /** kafkajs's `Kafka`, or anything with the calls of {@link ProjectionKafka}. */
+  kafka: ProjectionKafka;
   db: Kysely<Database>;
   /** Source topic; default `novamed.events.v1`. */
   topic?: string;
@@ -64,18 +74,6 @@ export interface ProjectorOptions<S extends AggregateState> {
   }) => void;
 }
 
-/** A partition whose batches fail (paused, retried after a backoff), as health reports it. */
-export interface RetryingPartition {
-  partition: number;
-  /** Failed attempts in a row. */
-  attempts: number;
-  /** When the first of them failed (ISO). */
-  since: string;
-  /** The last failure's kind and code (a SQLSTATE, a Node code or an error class). */
-  kind: Failure['kind'];
-  code: string;
-}
-
 /** A running projector. */
 export interface Projector {
   readonly metrics: ProjectorMetrics;
@@ -88,14 +86,6 @@ export interface Projector {
    * `stallAfterMs`), plus the partitions paused right now because their batch failed.
    */
   health(): LagHealth & { running: boolean; retrying: RetryingPartition[] };
-}
-
-/** A partition paused after a failed batch, until its resume timer fires. */
-interface RetryState {
-  attempts: number;
-  since: number;
-  failure: Failure;
-  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -114,187 +104,183 @@ interface RetryState {
  * them, all in one transaction ({@link applyBatch} with `isolate`).
  */
 export function createProjector<S extends AggregateState>(options: ProjectorOptions<S>): Projector {
-  const { definition, version, kafka, db } = options;
-  const topic = options.topic ?? EVENTS_TOPIC;
-  const groupId = options.groupId ?? projectorGroupId(definition.name, version, topic);
-  const deadLetterTopic =
-    options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
-  const logger = options.logger ?? silentLogger;
-  const metrics = options.metrics ?? new ProjectorMetrics();
-  const labels = { projector: definition.name };
-  const lag = new LagMonitor(options.stallAfterMs ?? 60_000);
-  const lowWatermarks = new Map<number, string>();
-  assertColumnsCoverState(definition);
+  return new ProjectorRuntime(options);
+}
 
-  let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
-  let running = false;
-  const retrying = new Map<number, RetryState>();
-  // At 0 from the start, so the first crash is an increase Prometheus can see, and a projector
-  // that never applies a batch after a restart still has a batch count (of 0) to alert on. Only
-  // for a fresh registry: a service that moves to a new version keeps its metrics object, and
-  // zeroing its histogram again would look like a counter reset.
-  if (metrics.projectorName !== definition.name) {
-    metrics.consumerCrashes.inc(labels, 0);
-    metrics.batchSize.zero(labels);
-  }
-  metrics.projectorName = definition.name;
-  metrics.stalledPartitions = () => {
-    const health = lag.health();
-    return health.healthy ? [] : health.partitions;
-  };
+/** {@link createProjector}'s projector: the parts wired together, one method per step. */
+class ProjectorRuntime<S extends AggregateState> implements Projector {
+  readonly metrics: ProjectorMetrics;
+  private readonly topic: string;
+  private readonly groupId: string;
+  private readonly deadLetterTopic: string | null;
+  private readonly logger: Logger;
+  private readonly labels: { projector: string };
+  private readonly lag: LagMonitor;
+  private readonly lowWatermarks = new Map<number, string>();
+  private readonly retries: PartitionRetries;
+  private readonly committer: OffsetCommitter;
+  private readonly supervisor: ConsumerSupervisor;
+  private producer: ProjectionProducer | undefined;
+  private running = false;
 
-  /** Forgets a partition's retry state (recovered, revoked or stopping). */
-  function clearRetry(partition: number): void {
-    const state = retrying.get(partition);
-    if (state === undefined) return;
-    clearTimeout(state.timer);
-    retrying.delete(partition);
-    metrics.partitionRetrying.remove({ ...labels, partition: String(partition) });
-  }
-
-  // Applied positions not yet committed to Kafka, per partition (the latest wins).
-  const commitIntervalMs = options.offsetCommitIntervalMs ?? 0;
-  const pendingCommits = new Map<number, string>();
-  let commitTimer: NodeJS.Timeout | undefined;
-  let commitChain: Promise<void> = Promise.resolve();
-  /** Commits what is pending, one commit request at a time (so offsets never go backwards). */
-  function flushCommits(): Promise<void> {
-    clearTimeout(commitTimer);
-    commitTimer = undefined;
-    commitChain = commitChain.then(async () => {
-      if (pendingCommits.size === 0 || !consumer) return;
-      const offsets = [...pendingCommits].map(([partition, offset]) => ({
-        topic,
-        partition,
-        offset,
-      }));
-      pendingCommits.clear();
-      await consumer
-        .commitOffsets(offsets)
-        .catch((error) =>
-          logger.warn(
-            { ...describeError(error) },
-            'offset commit to Kafka failed; the checkpoint in Postgres is authoritative',
-          ),
-        );
+  constructor(private readonly options: ProjectorOptions<S>) {
+    const { definition, version } = options;
+    assertColumnsCoverState(definition);
+    this.topic = options.topic ?? EVENTS_TOPIC;
+    this.groupId = options.groupId ?? projectorGroupId(definition.name, version, this.topic);
+    this.deadLetterTopic =
+      options.deadLetterTopic === undefined ? DEAD_LETTER_TOPIC : options.deadLetterTopic;
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? new ProjectorMetrics();
+    this.labels = { projector: definition.name };
+    this.lag = new LagMonitor(options.stallAfterMs ?? 60_000);
+    this.initMetrics();
+    this.retries = new PartitionRetries({
+      topic: this.topic,
+      projector: definition.name,
+      metrics: this.metrics,
+      logger: this.logger,
+      ...(options.retryInitialMs === undefined ? {} : { initialMs: options.retryInitialMs }),
+      ...(options.retryMaxMs === undefined ? {} : { maxMs: options.retryMaxMs }),
+      isCurrent: (c) => this.running && this.supervisor.isCurrent(c),
     });
-    return commitChain;
+    this.committer = new OffsetCommitter({
+      topic: this.topic,
+      intervalMs: options.offsetCommitIntervalMs ?? 0,
+      consumer: () => this.supervisor.consumer,
+      logger: this.logger,
+    });
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.supervisor = new ConsumerSupervisor({
+      kafka: options.kafka,
+      topic: this.topic,
+      config: {
+        groupId: this.groupId,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+        maxBytes: 32 * 1024 * 1024,
+        maxWaitTimeInMs: 100,
+        sessionTimeout,
+        heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)),
+      },
+      partitionsConcurrently: options.partitionsConcurrently ?? 3,
+      eachBatch: (payload, consumer) => this.eachBatch(payload, consumer),
+      onAssigned: (consumer, partitions) => this.assigned(consumer, partitions),
+      onNewConsumer: () => this.retries.clearAll(),
+      onCrash: () => this.metrics.consumerCrashes.inc(this.labels),
+      logger: this.logger,
+    });
   }
 
-  async function checkpoints(partitions: number[]): Promise<Map<number, string>> {
-    const rows = await db
-      .selectFrom('novamed.projection_checkpoints')
-      .select(['partition', 'next_offset'])
-      .where('projector', '=', definition.name)
-      .where('version', '=', version)
-      .where('topic', '=', topic)
-      .where('partition', 'in', partitions)
-      .execute();
-    return new Map(rows.map((r) => [r.partition, r.next_offset]));
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.deadLetterTopic !== null) {
+      this.producer = this.options.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await this.producer.connect();
+    }
+    await this.refreshLowWatermarks().catch(() => undefined);
+    await this.supervisor.start();
+    const { groupId, topic } = this;
+    this.logger.info({ groupId, topic, version: this.options.version }, 'projector started');
   }
 
-  async function refreshLowWatermarks(): Promise<void> {
-    const admin = kafka.admin();
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    // Commit what is pending while still a member; a batch that finishes during the
+    // disconnect commits its own position (it sees isRunning() false).
+    await this.supervisor.stop(() => this.committer.flush());
+    this.retries.clearAll();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+
+  health(): LagHealth & { running: boolean; retrying: RetryingPartition[] } {
+    return { ...this.lag.health(), running: this.running, retrying: this.retries.list() };
+  }
+
+  private initMetrics(): void {
+    const { metrics, labels, lag } = this;
+    // At 0 from the start, so the first crash is an increase Prometheus can see, and a
+    // projector that never applies a batch after a restart still has a batch count (of 0) to
+    // alert on. Only for a fresh registry: a service that moves to a new version keeps its
+    // metrics object, and zeroing its histogram again would look like a counter reset.
+    if (metrics.projectorName !== labels.projector) {
+      metrics.consumerCrashes.inc(labels, 0);
+      metrics.batchSize.zero(labels);
+    }
+    metrics.projectorName = labels.projector;
+    metrics.stalledPartitions = () => {
+      const health = lag.health();
+      return health.healthy ? [] : health.partitions;
+    };
+  }
+
+  /** On each group join: forget revoked partitions, seek the assigned ones to checkpoints. */
+  private assigned(c: ProjectionConsumer, partitions: number[]): void {
+    const { topic, logger, groupId } = this;
+    this.lag.retain(partitions);
+    this.retries.retain(c, partitions);
+    this.committer.retain(partitions);
+    const { definition, version, db } = this.options;
+    readCheckpoints(db, { projector: definition.name, version, topic }, partitions)
+      .then(async (stored) => {
+        // No checkpoint row: nothing of that partition was applied to THIS database (a new
+        // or restored one), whatever offsets the group committed: start from the log start.
+        const missing = partitions.filter((p) => !stored.has(p));
+        if (missing.length > 0) {
+          await this.refreshLowWatermarks();
+          for (const p of missing) stored.set(p, this.lowWatermarks.get(p) ?? '0');
+        }
+        for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
+        logger.info(
+          { groupId, partitions, seeked: stored.size },
+          'partitions assigned; resuming from stored checkpoints',
+        );
+      })
+      .catch((error) =>
+        logger.warn(
+          { ...describeError(error) },
+          'could not read checkpoints on assignment; the batch guard still protects them',
+        ),
+      );
+  }
+
+  private async refreshLowWatermarks(): Promise<void> {
+    const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(topic)) lowWatermarks.set(p.partition, p.low);
+      for (const p of await admin.fetchTopicOffsets(this.topic)) {
+        this.lowWatermarks.set(p.partition, p.low);
+      }
     } finally {
       await admin.disconnect();
     }
   }
 
-  async function deadLetter(
-    rejected: readonly RejectedMessage[],
-    partition: number,
-  ): Promise<void> {
-    if (deadLetterTopic === null || producer === undefined || rejected.length === 0) return;
-    await producer.send({
-      topic: deadLetterTopic,
-      acks: -1,
-      messages: rejected.map((r) => ({
-        key: r.eventId,
-        value: r.message.value,
-        headers: {
-          ...(r.message.headers as Record<string, string | Buffer>),
-          'novamed-projector': definition.name,
-          'novamed-error-reason': r.reason,
-          'novamed-error-details': JSON.stringify(r.details).slice(0, 4000),
-          'novamed-source': `${topic}/${partition}/${r.offset}`,
-        },
-      })),
-    });
-  }
-
   /**
-   * Pauses a partition whose batch failed, seeks it back to that batch and resumes it after
-   * a backoff. Returning from eachBatch at once keeps the fetch loop (and so every other
-   * partition) going; kafkajs skips paused partitions when it fetches.
+   * Applies one fetched batch (retried once, then narrowed, when it fails for a reason that
+   * is not plainly transient); a batch that still fails pauses its partition for a retry.
    */
-  function retryLater(
-    c: Consumer,
-    batch: EachBatchPayload['batch'],
-    failure: Failure,
-    firstOffset: string,
-  ): void {
-    const partition = batch.partition;
-    const state = retrying.get(partition) ?? {
-      attempts: 0,
-      since: Date.now(),
-      failure,
-      timer: undefined,
-    };
-    state.attempts++;
-    state.failure = failure;
-    retrying.set(partition, state);
-    const partitionLabels = { ...labels, partition: String(partition) };
-    metrics.databaseRetries.inc(labels);
-    metrics.partitionRetrying.set(partitionLabels, 1);
-    const lagNow = BigInt(batch.highWatermark) - BigInt(firstOffset);
-    lag.observe(partition, lagNow < 0n ? 0n : lagNow);
-    metrics.lagOffsets.set(partitionLabels, Number(lagNow < 0n ? 0n : lagNow));
-    const delay = backoffDelay(
-      state.attempts,
-      options.retryInitialMs ?? 100,
-      options.retryMaxMs ?? 10_000,
-    );
-    // Only the kind, code and a fixed text: a driver message can quote the offending value.
-    logger.warn(
-      {
-        partition,
-        attempt: state.attempts,
-        retryInMs: delay,
-        failure: failure.kind,
-        code: failure.code,
-        description: failure.description,
-      },
-      'batch failed; partition paused, retrying it later',
-    );
-    c.pause([{ topic, partitions: [partition] }]);
-    c.seek({ topic, partition, offset: firstOffset });
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => {
-      if (running && consumer === c && retrying.get(partition) === state) {
-        c.resume([{ topic, partitions: [partition] }]);
-      }
-    }, delay);
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: ProjectionBatchPayload, c: ProjectionConsumer): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
     const firstOffset = batch.messages[0]?.offset;
-    const c = consumer;
-    if (firstOffset === undefined || c === undefined) return;
-    if (!isRunning() || isStale()) return;
+    if (firstOffset === undefined || !isRunning() || isStale()) return;
     const started = performance.now();
-    const low = lowWatermarks.get(batch.partition);
+    const { definition, version, db } = this.options;
+    const low = this.lowWatermarks.get(batch.partition);
     const input = {
       topic: batch.topic,
       partition: batch.partition,
       messages: batch.messages,
       ...(low === undefined ? {} : { lowWatermark: low }),
     };
-    const lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+    const lockTimeoutMs = this.options.lockTimeoutMs ?? 5000;
     const attempt = (isolate: boolean) =>
       applyBatch(
         db,
@@ -308,73 +294,99 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
         (outcome) => ({ ok: true as const, outcome }),
         (error: unknown) => ({ ok: false as const, failure: classifyFailure(error) }),
       );
-    let result = await attempt(false);
-    for (const isolate of [false, true]) {
-      if (result.ok || !narrowable(result.failure) || !isRunning() || isStale()) break;
-      // Not plainly transient: once more as it is (it may pass), then narrowed to the
-      // message(s) that fail on their own.
-      logger.warn(
-        {
-          partition: batch.partition,
-          failure: result.failure.kind,
-          code: result.failure.code,
-          description: result.failure.description,
-          next: isolate ? 'narrowing the batch' : 'retrying once',
-        },
-        'batch failed for a reason that is not plainly transient',
-      );
-      result = await attempt(isolate);
-    }
+    const result = await applyWithNarrowing(attempt, {
+      stillOwned: () => isRunning() && !isStale(),
+      onRetry: (failure, next) =>
+        this.logger.warn(
+          {
+            partition: batch.partition,
+            failure: failure.kind,
+            code: failure.code,
+            description: failure.description,
+            next,
+          },
+          'batch failed for a reason that is not plainly transient',
+        ),
+    });
     if (!result.ok) {
-      if (isRunning() && !isStale()) retryLater(c, batch, result.failure, firstOffset);
+      if (isRunning() && !isStale()) {
+        this.retries.failed(c, batch.partition, result.failure, firstOffset);
+        this.observeLag(batch.partition, batch.highWatermark, firstOffset);
+      }
       return;
     }
+    this.retries.succeeded(batch.partition);
     const outcome = result.outcome;
-    if (retrying.has(batch.partition)) {
-      logger.info(
-        { partition: batch.partition, attempts: retrying.get(batch.partition)?.attempts },
-        'partition recovered',
-      );
-      clearRetry(batch.partition);
-    }
-
-    if (!outcome.ok) {
-      // Kafka is ahead of our checkpoint (e.g. a restored database): go back to it.
-      if (!lowWatermarks.has(batch.partition)) await refreshLowWatermarks().catch(() => undefined);
-      logger.warn(
-        {
-          partition: batch.partition,
-          checkpoint: outcome.checkpoint,
-          firstOffset: outcome.firstOffset,
-        },
-        'batch starts after the stored checkpoint; seeking back to it',
-      );
-      consumer?.seek({
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: outcome.checkpoint,
-      });
-      return;
-    }
-
-    await deadLetter(outcome.rejected, batch.partition).catch((error) =>
-      logger.error(
+    if (!outcome.ok) return this.seekBackToCheckpoint(c, batch.partition, outcome);
+    await this.deadLetter(outcome.rejected, batch.partition).catch((error) =>
+      this.logger.error(
         { ...describeError(error), partition: batch.partition },
         'dead-letter append failed; rows are in projection_errors',
       ),
     );
     payload.resolveOffset(batch.lastOffset());
-    pendingCommits.set(batch.partition, outcome.nextOffset);
-    if (commitIntervalMs === 0 || !isRunning()) await flushCommits();
-    else commitTimer ??= setTimeout(() => void flushCommits(), commitIntervalMs);
+    await this.committer.committed(batch.partition, outcome.nextOffset, isRunning());
+    this.observeLag(batch.partition, batch.highWatermark, outcome.nextOffset);
+    this.recordBatch(batch.partition, outcome, batch.messages.length, started);
+    this.options.onBatch?.({
+      partition: batch.partition,
+      outcome,
+      highWatermark: batch.highWatermark,
+    });
+  }
 
-    const lagNow = BigInt(batch.highWatermark) - BigInt(outcome.nextOffset);
-    lag.observe(batch.partition, lagNow < 0n ? 0n : lagNow);
-    const partitionLabels = { ...labels, partition: String(batch.partition) };
-    metrics.lagOffsets.set(partitionLabels, Number(lagNow < 0n ? 0n : lagNow));
+  /** Kafka is ahead of our checkpoint (e.g. a restored database): go back to it. */
+  private async seekBackToCheckpoint(
+    c: ProjectionConsumer,
+    partition: number,
+    gap: BatchOutcome & { ok: false },
+  ): Promise<void> {
+    if (!this.lowWatermarks.has(partition)) await this.refreshLowWatermarks().catch(() => {});
+    this.logger.warn(
+      { partition, checkpoint: gap.checkpoint, firstOffset: gap.firstOffset },
+      'batch starts after the stored checkpoint; seeking back to it',
+    );
+    c.seek({ topic: this.topic, partition, offset: gap.checkpoint });
+  }
+
+  private async deadLetter(rejected: readonly RejectedMessage[], partition: number): Promise<void> {
+    const { deadLetterTopic, producer, topic } = this;
+    if (deadLetterTopic === null || producer === undefined || rejected.length === 0) return;
+    await producer.send({
+      topic: deadLetterTopic,
+      acks: -1,
+      messages: rejected.map((r) => ({
+        key: r.eventId,
+        value: r.message.value,
+        headers: {
+          ...(r.message.headers as Record<string, string | Buffer>),
+          'novamed-projector': this.labels.projector,
+          'novamed-error-reason': r.reason,
+          'novamed-error-details': JSON.stringify(r.details).slice(0, 4000),
+          'novamed-source': `${topic}/${partition}/${r.offset}`,
+        },
+      })),
+    });
+  }
+
+  /** Lag in offsets: from the partition's next offset to apply to its high watermark. */
+  private observeLag(partition: number, highWatermark: string, nextOffset: string): void {
+    const lagNow = BigInt(highWatermark) - BigInt(nextOffset);
+    const clamped = lagNow < 0n ? 0n : lagNow;
+    this.lag.observe(partition, clamped);
+    this.metrics.lagOffsets.set({ ...this.labels, partition: String(partition) }, Number(clamped));
+  }
+
+  private recordBatch(
+    partition: number,
+    outcome: BatchOutcome & { ok: true },
+    size: number,
+    started: number,
+  ): void {
+    const { metrics, labels } = this;
     if (outcome.latestReceivedAt !== null) {
       metrics.lagSeconds.set(
-        partitionLabels,
+        { ...labels, partition: String(partition) },
         Math.max(0, (Date.now() - Date.parse(outcome.latestReceivedAt)) / 1000),
       );
     }
@@ -384,137 +396,9 @@ export function createProjector<S extends AggregateState>(options: ProjectorOpti
     metrics.ignored.inc(labels, outcome.ignored);
     metrics.unknown.inc(labels, outcome.unknown);
     for (const r of outcome.rejected) metrics.errors.inc({ ...labels, reason: r.reason });
-    metrics.batchSize.observe(labels, batch.messages.length);
+    metrics.batchSize.observe(labels, size);
     metrics.batchDuration.observe(labels, (performance.now() - started) / 1000);
-    options.onBatch?.({ partition: batch.partition, outcome, highWatermark: batch.highWatermark });
   }
-
-  /** Creates, connects and runs the consumer (on start, and to replace a crashed one). */
-  async function startConsumer(): Promise<void> {
-    for (const p of [...retrying.keys()]) clearRetry(p);
-    consumer = kafka.consumer({
-      groupId,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 30_000) / 10)),
-    });
-    const c = consumer;
-    c.on(c.events.GROUP_JOIN, ({ payload }) => {
-      const partitions = payload.memberAssignment[topic] ?? [];
-      lag.retain(partitions);
-      // kafkajs keeps pauses across rebalances: a revoked partition paused here would stay
-      // paused if it came back later.
-      for (const p of [...retrying.keys()]) {
-        if (!partitions.includes(p)) {
-          clearRetry(p);
-          c.resume([{ topic, partitions: [p] }]);
-        }
-      }
-      for (const p of pendingCommits.keys()) if (!partitions.includes(p)) pendingCommits.delete(p);
-      checkpoints(partitions)
-        .then(async (stored) => {
-          // No checkpoint row: nothing of that partition was applied to THIS database (a new
-          // or restored one), whatever offsets the group committed: start from the log start.
-          const missing = partitions.filter((p) => !stored.has(p));
-          if (missing.length > 0) {
-            await refreshLowWatermarks();
-            for (const p of missing) stored.set(p, lowWatermarks.get(p) ?? '0');
-          }
-          for (const [partition, offset] of stored) c.seek({ topic, partition, offset });
-          logger.info(
-            { groupId, partitions, seeked: stored.size },
-            'partitions assigned; resuming from stored checkpoints',
-          );
-        })
-        .catch((error) =>
-          logger.warn(
-            { ...describeError(error) },
-            'could not read checkpoints on assignment; the batch guard still protects them',
-          ),
-        );
-    });
-    c.on(c.events.CRASH, ({ payload }) => {
-      metrics.consumerCrashes.inc(labels);
-      logger.error(
-        { ...describeError(payload.error), restart: payload.restart },
-        'consumer crashed',
-      );
-      // kafkajs restarts the consumer itself only after a retriable error; after any other
-      // it stays stopped, and the projector would sit idle while /healthz still answers.
-      if (!payload.restart) void replaceConsumer(c, 1);
-    });
-    await c.connect();
-    await c.subscribe({ topic, fromBeginning: true });
-    await c.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 3,
-      eachBatch,
-    });
-  }
-
-  /** Replaces a consumer kafkajs gave up on by a new one, with backoff, while running. */
-  async function replaceConsumer(crashed: Consumer, attempt: number): Promise<void> {
-    const delay = backoffDelay(attempt, 1000, 30_000);
-    logger.warn({ attempt, retryInMs: delay }, 'replacing the crashed consumer');
-    await sleep(delay);
-    if (!running || consumer !== crashed) return;
-    await crashed.disconnect().catch(() => undefined);
-    try {
-      await startConsumer();
-    } catch (error) {
-      logger.error({ ...describeError(error) }, 'could not start a new consumer');
-      if (consumer) await replaceConsumer(consumer, attempt + 1);
-    }
-  }
-
-  return {
-    metrics,
-    async start() {
-      if (running) return;
-      running = true;
-      if (deadLetterTopic !== null) {
-        producer = kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          allowAutoTopicCreation: false,
-        });
-        await producer.connect();
-      }
-      await refreshLowWatermarks().catch(() => undefined);
-      await startConsumer();
-      logger.info({ groupId, topic, version }, 'projector started');
-    },
-    async stop() {
-      if (!running) return;
-      running = false;
-      // Commit what is pending while still a member; a batch that finishes during the
-      // disconnect commits its own position (it sees isRunning() false).
-      await flushCommits();
-      await consumer?.disconnect().catch(() => undefined);
-      for (const p of [...retrying.keys()]) clearRetry(p);
-      await producer?.disconnect().catch(() => undefined);
-      consumer = undefined;
-      producer = undefined;
-    },
-    health() {
-      const paused = [...retrying].map(([partition, r]) => ({
-        partition,
-        attempts: r.attempts,
-        since: new Date(r.since).toISOString(),
-        kind: r.failure.kind,
-        code: r.failure.code,
-      }));
-      return {
-        ...lag.health(),
-        running,
-        retrying: paused.sort((a, b) => a.partition - b.partition),
-      };
-    },
-  };
 }
 
 /** Every state field must have a column, or a stored row would lose it and break convergence. */
@@ -531,21 +415,5 @@ function assertColumnsCoverState<S extends AggregateState>(
     throw new Error(
       `projector ${definition.name}: table columns must match the state fields (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'})`,
     );
-  }
-}
-
-/** Failures worth narrowing a batch for: neither transient nor the database's own. */
-function narrowable(failure: Failure): boolean {
-  switch (failure.kind) {
-    case 'MESSAGE':
-    case 'UNKNOWN':
-      return true;
-    case 'TRANSIENT':
-    case 'ENVIRONMENT':
-      return false;
-    default: {
-      const unreachable: never = failure.kind;
-      return unreachable;
-    }
   }
 }

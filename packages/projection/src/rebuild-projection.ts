@@ -1,20 +1,24 @@
 import type { Database } from '@novamed-stream/db';
 import { EVENTS_TOPIC } from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
-import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import { sleep } from './backoff.js';
+import { readCheckpoints } from './checkpoint-store.js';
 import { compareVersions, type VersionComparison } from './compare-versions.js';
 import { type Logger, silentLogger } from './logger.js';
 import { logicFingerprint } from './logic-fingerprint.js';
-import { createProjector } from './projector.js';
+import type { ProjectionKafka } from './projection-kafka.js';
+import { createProjector, type Projector } from './projector.js';
 import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
 import { activateVersion, dropVersion, ensureVersionTables } from './projector-schema.js';
+import { ReplayProgress } from './replay-progress.js';
+import { listVersions } from './version-store.js';
 
 /** Options of {@link rebuildProjection}. */
 export interface RebuildOptions<S extends AggregateState> {
   definition: ProjectorDefinition<S>;
-  kafka: Kafka;
+  /** kafkajs's `Kafka`, or anything with the calls of {@link ProjectionKafka}. */
+  kafka: ProjectionKafka;
   db: Kysely<Database>;
   /** Source topic; default `novamed.events.v1`. */
   topic?: string;
@@ -193,16 +197,105 @@ export async function rebuildProjection<S extends AggregateState>(
   });
 }
 
+/** What the steps of a rebuild share once its version is picked. */
+interface Replay {
+  name: string;
+  topic: string;
+  version: number;
+  liveVersion: number | undefined;
+  liveFingerprint: string | null;
+  fingerprint: string;
+  resumed: boolean;
+  progress: ReplayProgress;
+  emit: (event: RebuildEvent) => void;
+  aborted: () => boolean;
+}
+
 async function rebuildLocked<S extends AggregateState>(
   options: RebuildOptions<S>,
 ): Promise<RebuildOutcome> {
+  const replay = await prepareReplay(options);
+  const { name, version, progress, emit } = replay;
+  const projector = replayProjector(options, replay);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await projector.stop();
+  };
+  const abortedOutcome = (): RebuildOutcome => ({
+    ok: false,
+    reason: 'ABORTED',
+    projector: name,
+    version,
+    done: progress.done(),
+    total: progress.total,
+  });
+  try {
+    await projector.start();
+    if (!(await untilCaughtUp(replay, options.progressIntervalMs ?? 1000))) {
+      await stop();
+      return abortedOutcome();
+    }
+    const rates = progress.rates(performance.now());
+    emit({ type: 'progress', projector: name, version, ...progress.sample(performance.now()) });
+    emit({ type: 'caught-up', projector: name, version, ...rates });
+
+    const verification = await verify(options.db, options.definition, {
+      ...replay,
+      expectIdentical: options.expectIdentical === true,
+      logicChanged: options.logicChanged === true,
+      allowRowCountChange: options.allowRowCountChange === true,
+    });
+    emit({ type: 'verified', projector: name, version, verification });
+    if (!verification.ok) {
+      await stop();
+      return { ok: false, reason: 'VERIFICATION_FAILED', projector: name, version, verification };
+    }
+    if (replay.aborted()) {
+      await stop();
+      return abortedOutcome();
+    }
+    const success = (activated: boolean, handoff: RebuildHandoff): RebuildOutcome => ({
+      ok: true,
+      projector: name,
+      version,
+      previousVersion: replay.liveVersion ?? null,
+      resumed: replay.resumed,
+      activated,
+      verification,
+      handoff,
+      messages: progress.total,
+      seconds: rates.seconds,
+      messagesPerSecond:
+        rates.seconds > 0 ? Math.round(progress.total / rates.seconds) : progress.total,
+      replayPerSecond: rates.replayPerSecond,
+    });
+    if (options.activate === false) {
+      await stop();
+      return success(false, 'not-activated');
+    }
+    const handoff = await activateAndHandOff(options, replay);
+    await stop();
+    emit({ type: 'handed-off', projector: name, version, handoff });
+    return success(true, handoff);
+  } finally {
+    await stop();
+  }
+}
+
+/**
+ * Picks the version, creates its tables, and takes the replay's start (checkpoints) and end
+ * (the topic's end offsets now); emits `started`.
+ */
+async function prepareReplay<S extends AggregateState>(
+  options: RebuildOptions<S>,
+): Promise<Replay> {
   const { definition, db, kafka } = options;
   const topic = options.topic ?? EVENTS_TOPIC;
   const name = definition.name;
   const emit = options.onEvent ?? (() => {});
-  const logger = options.logger ?? silentLogger;
   const fingerprint = logicFingerprint(definition);
-
   const { version, liveVersion, liveFingerprint, resumed, restartedBecause } = await pickVersion(
     db,
     definition,
@@ -219,35 +312,9 @@ async function rebuildLocked<S extends AggregateState>(
   } finally {
     await admin.disconnect();
   }
-  const stored = new Map(
-    (
-      await db
-        .selectFrom('novamed.projection_checkpoints')
-        .select(['partition', 'next_offset'])
-        .where('projector', '=', name)
-        .where('version', '=', version)
-        .where('topic', '=', topic)
-        .execute()
-    ).map((r) => [r.partition, BigInt(r.next_offset)]),
-  );
-  const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  const min = (a: bigint, b: bigint) => (a < b ? a : b);
-  const partitions = offsets
-    .map((o) => ({
-      partition: o.partition,
-      low: BigInt(o.low),
-      from: max(stored.get(o.partition) ?? 0n, BigInt(o.low)),
-      end: BigInt(o.high),
-    }))
-    .sort((a, b) => a.partition - b.partition);
-  const position = new Map(partitions.map((p) => [p.partition, p.from]));
-  const total = partitions.reduce((n, p) => n + Number(max(0n, p.end - p.from)), 0);
-  const done = () =>
-    partitions.reduce(
-      (n, p) => n + Number(max(0n, min(position.get(p.partition) ?? p.from, p.end) - p.from)),
-      0,
-    );
-  const caughtUp = () => partitions.every((p) => (position.get(p.partition) ?? p.from) >= p.end);
+  const stored = await readCheckpoints(db, { projector: name, version, topic });
+  const partitions = ReplayProgress.partitionsOf(offsets, stored);
+  const progress = new ReplayProgress(partitions, performance.now());
   emit({
     type: 'started',
     projector: name,
@@ -261,21 +328,41 @@ async function rebuildLocked<S extends AggregateState>(
       end: p.end.toString(),
       low: p.low.toString(),
     })),
-    total,
+    total: progress.total,
     truncated: partitions.some((p) => p.low > 0n),
   });
-
-  const projector = createProjector({
-    definition,
+  const aborted = () => options.signal?.aborted === true;
+  return {
+    name,
+    topic,
     version,
-    kafka,
-    db,
+    liveVersion,
+    liveFingerprint,
+    fingerprint,
+    resumed,
+    progress,
+    emit,
+    aborted,
+  };
+}
+
+/** The projector that replays into the new version, in that version's own consumer group. */
+function replayProjector<S extends AggregateState>(
+  options: RebuildOptions<S>,
+  replay: Replay,
+): Projector {
+  const { name, version, topic, progress } = replay;
+  return createProjector({
+    definition: options.definition,
+    version,
+    kafka: options.kafka,
+    db: options.db,
     topic,
     groupId: projectorGroupId(name, version, topic),
     // A rebuild re-reads rejected messages: they are recorded for this version in
     // projection_errors, and are already in the dead-letter topic from the live projector.
     deadLetterTopic: null,
-    logger,
+    logger: options.logger ?? silentLogger,
     sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
     ...(options.partitionsConcurrently === undefined
       ? {}
@@ -283,127 +370,55 @@ async function rebuildLocked<S extends AggregateState>(
     ...(options.maxBytesPerPartition === undefined
       ? {}
       : { maxBytesPerPartition: options.maxBytesPerPartition }),
-    onBatch: ({ partition, outcome }) => {
-      const next = BigInt(outcome.nextOffset);
-      if (next > (position.get(partition) ?? 0n)) position.set(partition, next);
-      firstBatch ??= { at: performance.now(), done: done() };
-    },
+    onBatch: ({ partition, outcome }) =>
+      progress.applied(partition, outcome.nextOffset, performance.now()),
   });
-  let firstBatch: { at: number; done: number } | undefined;
+}
 
-  const startedAt = performance.now();
-  const samples: Array<{ at: number; done: number }> = [];
-  const progress = (): RebuildProgress => {
-    const now = performance.now();
-    const current = done();
-    samples.push({ at: now, done: current });
-    while (samples.length > 2 && now - samples[0]!.at > 5000) samples.shift();
-    const first = samples[0]!;
-    const seconds = (now - first.at) / 1000;
-    const perSecond = seconds > 0 ? (current - first.done) / seconds : 0;
-    return {
-      done: current,
-      total,
-      perSecond: Math.round(perSecond),
-      etaSeconds: perSecond > 0 ? Math.ceil((total - current) / perSecond) : null,
-      elapsedSeconds: (now - startedAt) / 1000,
-    };
-  };
-
-  const aborted = () => options.signal?.aborted === true;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await projector.stop();
-  };
-  try {
-    await projector.start();
-    const interval = options.progressIntervalMs ?? 1000;
-    let lastProgress = 0;
-    while (!caughtUp()) {
-      if (aborted()) {
-        await stop();
-        return { ok: false, reason: 'ABORTED', projector: name, version, done: done(), total };
-      }
-      if (performance.now() - lastProgress >= interval) {
-        lastProgress = performance.now();
-        emit({ type: 'progress', projector: name, version, ...progress() });
-      }
-      await sleep(100);
+/** Waits until every partition reached its end, emitting progress; false when aborted. */
+async function untilCaughtUp(replay: Replay, intervalMs: number): Promise<boolean> {
+  const { name, version, progress, emit } = replay;
+  let lastProgress = 0;
+  while (!progress.caughtUp()) {
+    if (replay.aborted()) return false;
+    if (performance.now() - lastProgress >= intervalMs) {
+      lastProgress = performance.now();
+      emit({ type: 'progress', projector: name, version, ...progress.sample(lastProgress) });
     }
-    const caughtUpAt = performance.now();
-    const seconds = (caughtUpAt - startedAt) / 1000;
-    const replaySeconds = firstBatch ? (caughtUpAt - firstBatch.at) / 1000 : 0;
-    const replayPerSecond =
-      firstBatch && replaySeconds > 0
-        ? Math.round((total - firstBatch.done) / replaySeconds)
-        : Math.round(total / Math.max(seconds, 0.001));
-    emit({ type: 'progress', projector: name, version, ...progress() });
-    emit({ type: 'caught-up', projector: name, version, seconds, replayPerSecond });
-
-    const verification = await verify(db, definition, {
-      liveVersion,
-      liveFingerprint,
-      fingerprint,
-      version,
-      topic,
-      expectIdentical: options.expectIdentical === true,
-      logicChanged: options.logicChanged === true,
-      allowRowCountChange: options.allowRowCountChange === true,
-    });
-    emit({ type: 'verified', projector: name, version, verification });
-    if (!verification.ok) {
-      await stop();
-      return { ok: false, reason: 'VERIFICATION_FAILED', projector: name, version, verification };
-    }
-    if (aborted()) {
-      await stop();
-      return { ok: false, reason: 'ABORTED', projector: name, version, done: done(), total };
-    }
-
-    const success = (activated: boolean, handoff: RebuildHandoff): RebuildOutcome => ({
-      ok: true,
-      projector: name,
-      version,
-      previousVersion: liveVersion ?? null,
-      resumed,
-      activated,
-      verification,
-      handoff,
-      messages: total,
-      seconds,
-      messagesPerSecond: seconds > 0 ? Math.round(total / seconds) : total,
-      replayPerSecond,
-    });
-    if (options.activate === false) {
-      await stop();
-      return success(false, 'not-activated');
-    }
-
-    const serviceClients =
-      liveVersion === undefined
-        ? []
-        : await groupClients(kafka, projectorGroupId(name, liveVersion, topic));
-    await activateVersion(db, definition, version);
-    emit({ type: 'activated', projector: name, version, previousVersion: liveVersion ?? null });
-
-    let handoff: RebuildHandoff = 'no-service';
-    if (serviceClients.length > 0) {
-      handoff = await waitForHandoff(
-        kafka,
-        projectorGroupId(name, version, topic),
-        new Set(serviceClients),
-        options.handoffTimeoutMs ?? 30_000,
-        aborted,
-      );
-    }
-    await stop();
-    emit({ type: 'handed-off', projector: name, version, handoff });
-    return success(true, handoff);
-  } finally {
-    await stop();
+    await sleep(100);
   }
+  return true;
+}
+
+/**
+ * Swaps the analytics views to the new version, then waits (while still consuming) until the
+ * service that consumed the old live version has joined the new version's group.
+ */
+async function activateAndHandOff<S extends AggregateState>(
+  options: RebuildOptions<S>,
+  replay: Replay,
+): Promise<RebuildHandoff> {
+  const { kafka, db, definition } = options;
+  const { name, version, topic, liveVersion } = replay;
+  const serviceClients =
+    liveVersion === undefined
+      ? []
+      : await groupClients(kafka, projectorGroupId(name, liveVersion, topic));
+  await activateVersion(db, definition, version);
+  replay.emit({
+    type: 'activated',
+    projector: name,
+    version,
+    previousVersion: liveVersion ?? null,
+  });
+  if (serviceClients.length === 0) return 'no-service';
+  return waitForHandoff(
+    kafka,
+    projectorGroupId(name, version, topic),
+    new Set(serviceClients),
+    options.handoffTimeoutMs ?? 30_000,
+    replay.aborted,
+  );
 }
 
 async function pickVersion<S extends AggregateState>(
@@ -418,12 +433,8 @@ async function pickVersion<S extends AggregateState>(
   resumed: boolean;
   restartedBecause: string | null;
 }> {
-  const versions = await db
-    .selectFrom('novamed.projection_versions')
-    .select(['version', 'status', 'fingerprint'])
-    .where('projector', '=', definition.name)
-    .orderBy('version', 'desc')
-    .execute();
+  // Newest first.
+  const versions = (await listVersions(db, [definition.name])).reverse();
   const live = versions.find((v) => v.status === 'live');
   const newest = versions[0]?.version ?? 0;
   const building = versions.find(
@@ -518,7 +529,7 @@ async function verify<S extends AggregateState>(
 }
 
 /** The client ids of a consumer group's members (none when the group is empty or unknown). */
-async function groupClients(kafka: Kafka, groupId: string): Promise<string[]> {
+async function groupClients(kafka: ProjectionKafka, groupId: string): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -532,7 +543,7 @@ async function groupClients(kafka: Kafka, groupId: string): Promise<string[]> {
 }
 
 async function waitForHandoff(
-  kafka: Kafka,
+  kafka: ProjectionKafka,
   groupId: string,
   serviceClients: Set<string>,
   timeoutMs: number,

@@ -12,16 +12,12 @@ import { collectDefaultMetrics } from 'prom-client';
 import { untilDatabaseReachable } from './database-wait.js';
 import { LiveVersionFollower } from './live-version-follower.js';
 import { logicFingerprint } from './logic-fingerprint.js';
-import { createProjector, type Projector } from './projector.js';
+import { createProjector, type Projector, type ProjectorOptions } from './projector.js';
 import type { ProjectorDefinition } from './projector-definition.js';
 import { ProjectorMetrics } from './projector-metrics.js';
-import {
-  activateVersion,
-  ensureVersionTables,
-  liveVersion,
-  refreshLiveViews,
-} from './projector-schema.js';
+import { activateVersion, ensureVersionTables, refreshLiveViews } from './projector-schema.js';
 import type { ProjectorServiceConfig } from './projector-service-config.js';
+import { liveVersion, readLiveVersion } from './version-store.js';
 
 /** A running projector service; `stop()` shuts it down gracefully. */
 export interface ProjectorService {
@@ -51,9 +47,79 @@ export async function runProjectorService<S extends AggregateState>(
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
   });
-  // A database that is down or still starting at boot is waited for (with backoff, up to
-  // STARTUP_TIMEOUT_MS), like an outage while running; anything else fails at once.
-  let version = await untilDatabaseReachable(
+  const version = await bootVersion(db, definition, config, logger, options.signal).catch(
+    async (error: unknown) => {
+      await db.destroy();
+      throw error;
+    },
+  );
+  const kafka = createKafka({
+    clientId: `projector-${definition.name}`,
+    brokers: config.KAFKA_BROKERS,
+    logger,
+  });
+  await ensureDeadLetterTopic(kafka, config, logger, options.signal);
+  const metrics = new ProjectorMetrics();
+  // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a
+  // crash-looping process show as changes of process_start_time_seconds.
+  collectDefaultMetrics({ register: metrics.registry });
+  const makeProjector = (v: number) =>
+    createProjector(projectorOptions(definition, config, { kafka, db, logger, metrics }, v));
+  const current = { version, projector: makeProjector(version) };
+  await current.projector.start();
+  const follower =
+    config.PROJECTION_VERSION === undefined
+      ? new LiveVersionFollower({
+          version,
+          fingerprint: logicFingerprint(definition),
+          intervalMs: config.VERSION_POLL_MS,
+          logger,
+          readLive: () => readLiveVersion(db, definition.name),
+          switchTo: (next) => switchProjector(current, next, makeProjector),
+        })
+      : undefined;
+  follower?.start();
+  const server = await startHealthServer({
+    port: config.HEALTH_PORT,
+    host: config.HEALTH_HOST,
+    registry: metrics.registry,
+    health: () => serviceHealth(definition.name, current.version, current.projector, follower),
+  });
+  logger.info({ version, health: server.url }, 'projector service ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    healthUrl: server.url,
+    get version() {
+      return current.version;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await follower?.stop();
+        await current.projector.stop();
+        await server.close();
+        await db.destroy();
+        logger.info({}, 'projector service stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Migrates the control schema and picks the version to write (PROJECTION_VERSION, else the
+ * live one, else 1, which then becomes live), creating its tables. A database that is down or
+ * still starting at boot is waited for (with backoff, up to STARTUP_TIMEOUT_MS), like an
+ * outage while running; anything else fails at once.
+ */
+async function bootVersion<S extends AggregateState>(
+  db: Kysely<Database>,
+  definition: ProjectorDefinition<S>,
+  config: ProjectorServiceConfig,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  return untilDatabaseReachable(
     async () => {
       const migrated = await migrateToLatest(db);
       if (!migrated.ok) {
@@ -69,17 +135,17 @@ export async function runProjectorService<S extends AggregateState>(
       else await refreshLiveViews(db, definition);
       return chosen;
     },
-    { timeoutMs: config.STARTUP_TIMEOUT_MS, logger, signal: options.signal },
-  ).catch(async (error: unknown) => {
-    await db.destroy();
-    throw error;
-  });
+    { timeoutMs: config.STARTUP_TIMEOUT_MS, logger, signal },
+  );
+}
 
-  const kafka = createKafka({
-    clientId: `projector-${definition.name}`,
-    brokers: config.KAFKA_BROKERS,
-    logger,
-  });
+/** Creates the dead-letter topic when it is missing (retried while Kafka starts). */
+async function ensureDeadLetterTopic(
+  kafka: ReturnType<typeof createKafka>,
+  config: ProjectorServiceConfig,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -88,107 +154,77 @@ export async function runProjectorService<S extends AggregateState>(
       partitions: config.TOPIC_PARTITIONS,
       replicationFactor: config.TOPIC_REPLICATION_FACTOR,
     };
-    await ensureTopics(admin, [spec], { logger, signal: options.signal });
+    await ensureTopics(admin, [spec], { logger, signal });
   } finally {
     await admin.disconnect();
   }
-  const metrics = new ProjectorMetrics();
-  // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a
-  // crash-looping process show as changes of process_start_time_seconds.
-  collectDefaultMetrics({ register: metrics.registry });
-  const makeProjector = (v: number) =>
-    createProjector({
-      definition,
-      version: v,
-      kafka,
-      db,
-      topic: config.EVENTS_TOPIC,
-      deadLetterTopic: config.DEAD_LETTER_TOPIC,
-      logger,
-      metrics,
-      stallAfterMs: config.STALL_AFTER_MS,
-      lockTimeoutMs: config.LOCK_TIMEOUT_MS,
-      partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
-      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-      maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
-      offsetCommitIntervalMs: config.OFFSET_COMMIT_INTERVAL_MS,
-    });
-  let projector: Projector = makeProjector(version);
-  await projector.start();
-  const fingerprint = logicFingerprint(definition);
-  const follower =
-    config.PROJECTION_VERSION === undefined
-      ? new LiveVersionFollower({
-          version,
-          fingerprint,
-          intervalMs: config.VERSION_POLL_MS,
-          logger,
-          readLive: async () => {
-            const row = await db
-              .selectFrom('novamed.projection_versions')
-              .select(['version', 'fingerprint'])
-              .where('projector', '=', definition.name)
-              .where('status', '=', 'live')
-              .executeTakeFirst();
-            return row && { version: row.version, fingerprint: row.fingerprint };
-          },
-          switchTo: async (next) => {
-            const previous = projector;
-            const candidate = makeProjector(next);
-            await previous.stop();
-            try {
-              await candidate.start();
-              projector = candidate;
-            } catch (error) {
-              await candidate.stop().catch(() => undefined);
-              projector = makeProjector(version);
-              await projector.start();
-              throw error;
-            }
-            version = next;
-          },
-        })
-      : undefined;
-  follower?.start();
-  const server = await startHealthServer({
-    port: config.HEALTH_PORT,
-    host: config.HEALTH_HOST,
-    registry: metrics.registry,
-    health: () => {
-      const health = projector.health();
-      const following = follower?.state;
-      return {
-        ...health,
-        healthy: health.healthy && health.running,
-        projector: definition.name,
-        version,
-        ...(following?.status === 'logic-mismatch'
-          ? {
-              warning: 'LIVE_VERSION_LOGIC_MISMATCH',
-              liveVersion: following.liveVersion,
-              hint: 'the live version was built by other projection logic: deploy that release',
-            }
-          : {}),
-      };
-    },
-  });
-  logger.info({ version, health: server.url }, 'projector service ready');
+}
 
-  let stopping: Promise<void> | undefined;
+/** The /healthz body: the projector's health, plus a warning when the live logic differs. */
+function serviceHealth(
+  projectorName: string,
+  version: number,
+  projector: Projector,
+  follower: LiveVersionFollower | undefined,
+) {
+  const health = projector.health();
+  const following = follower?.state;
   return {
-    healthUrl: server.url,
-    get version() {
-      return version;
-    },
-    stop() {
-      stopping ??= (async () => {
-        await follower?.stop();
-        await projector.stop();
-        await server.close();
-        await db.destroy();
-        logger.info({}, 'projector service stopped');
-      })();
-      return stopping;
-    },
+    ...health,
+    healthy: health.healthy && health.running,
+    projector: projectorName,
+    version,
+    ...(following?.status === 'logic-mismatch'
+      ? {
+          warning: 'LIVE_VERSION_LOGIC_MISMATCH',
+          liveVersion: following.liveVersion,
+          hint: 'the live version was built by other projection logic: deploy that release',
+        }
+      : {}),
   };
+}
+
+/** The options of the service's projector for version `v`, from the service configuration. */
+function projectorOptions<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  config: ProjectorServiceConfig,
+  parts: Pick<ProjectorOptions<S>, 'kafka' | 'db' | 'logger' | 'metrics'>,
+  v: number,
+): ProjectorOptions<S> {
+  return {
+    ...parts,
+    definition,
+    version: v,
+    topic: config.EVENTS_TOPIC,
+    deadLetterTopic: config.DEAD_LETTER_TOPIC,
+    stallAfterMs: config.STALL_AFTER_MS,
+    lockTimeoutMs: config.LOCK_TIMEOUT_MS,
+    partitionsConcurrently: config.PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    maxBytesPerPartition: config.FETCH_MAX_BYTES_PER_PARTITION,
+    offsetCommitIntervalMs: config.OFFSET_COMMIT_INTERVAL_MS,
+  };
+}
+
+/**
+ * Moves the service to version `next`: stops the current projector, starts one on `next`;
+ * when that fails, starts the previous version again and rethrows (the follower retries).
+ */
+async function switchProjector(
+  current: { version: number; projector: Projector },
+  next: number,
+  makeProjector: (v: number) => Projector,
+): Promise<void> {
+  const candidate = makeProjector(next);
+  await current.projector.stop();
+  try {
+    await candidate.start();
+    current.projector = candidate;
+  } catch (error) {
+    await candidate.stop().catch(() => undefined);
+    current.projector = makeProjector(current.version);
+    await current.projector.start();
+    throw error;
+  }
+  current.version = next;
 }

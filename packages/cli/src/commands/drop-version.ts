@@ -1,4 +1,4 @@
-import { dropVersion } from '@novamed-stream/projection';
+import { dropVersion, findVersion } from '@novamed-stream/projection';
 import { sql } from 'kysely';
 import { CliError, usageError } from '../cli-error.js';
 import {
@@ -50,12 +50,7 @@ Example:
     const name = definition.name;
     const database = await connectDatabase(values, io);
     try {
-      const row = await database.db
-        .selectFrom('novamed.projection_versions')
-        .select(['status'])
-        .where('projector', '=', name)
-        .where('version', '=', version)
-        .executeTakeFirst();
+      const row = await findVersion(database.db, name, version);
       if (!row) {
         throw new CliError('NO_SUCH_VERSION', `${name} has no version ${version}.`, {
           hint: 'List them with `novamed-stream versions`.',

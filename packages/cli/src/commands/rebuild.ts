@@ -239,55 +239,68 @@ Examples:
       }
     }
 
-    const ok = outcomes.length === definitions.length && outcomes.every((o) => o.ok);
-    out.document({ type: 'result', ok, results: outcomes });
-    if (definitions.length > 1 || outcomes.some((o) => !o.ok)) {
-      out.line();
-      out.table(outcomes, [
-        { header: 'projection', value: (o) => o.projector },
-        { header: 'result', value: (o) => (o.ok ? 'ok' : o.reason) },
-        { header: 'details', value: summary },
-      ]);
-    } else if (outcomes[0]?.ok) {
-      out.line(`${outcomes[0].projector}: ${summary(outcomes[0])}`);
-    }
-    const failed = outcomes.find((o) => !o.ok);
-    if (failed && !failed.ok) {
-      switch (failed.reason) {
-        case 'ABORTED':
-          if (!out.json) {
-            io.stderr.write(
-              `Stopped. The live version is untouched; \`novamed-stream rebuild ${failed.projector}\` resumes v${failed.version} (--fresh starts over).\n`,
-            );
-          }
-          return INTERRUPTED;
-        case 'ALREADY_RUNNING':
-          throw new CliError(
-            'REBUILD_RUNNING',
-            `Another rebuild of ${failed.projector} is running (it holds the rebuild lock).`,
-            { hint: 'Wait for it to finish, or stop it (Ctrl-C) and run this again.' },
-          );
-        case 'VERIFICATION_FAILED':
-          throw new CliError(
-            'REBUILD_CHECK_FAILED',
-            `The new ${failed.projector} v${failed.version} does not match the live version (${failed.verification.checks
-              .filter((c) => c.required && !c.ok)
-              .map((c) => `${c.name}: ${c.detail}`)
-              .join('; ')}). The live version is untouched.`,
-            {
-              hint:
-                failed.verification.mode === 'identical'
-                  ? 'Same logic should give the same rows: look for events deleted by retention (docs/topic-contract.md) or a nondeterministic change. If the logic did change on purpose, rerun with --logic-changed.'
-                  : 'If the difference is expected (e.g. old events deleted by retention), rerun with --allow-row-count-change.',
-            },
-          );
-        default: {
-          const never: never = failed;
-          return never;
-        }
-      }
-    }
-    if (io.signal.aborted && outcomes.length < definitions.length) return INTERRUPTED;
-    return ok ? 0 : 1;
+    return reportOutcomes(out, io, definitions.length, outcomes);
   },
 };
+
+/**
+ * Prints the results (a table for several projections or a failure, else one line) and turns
+ * the first failure into its exit code or CLI error. `expected`: the projections asked for.
+ */
+function reportOutcomes(
+  out: Output,
+  io: CommandContext['io'],
+  expected: number,
+  outcomes: readonly RebuildOutcome[],
+): number {
+  const ok = outcomes.length === expected && outcomes.every((o) => o.ok);
+  out.document({ type: 'result', ok, results: outcomes });
+  if (expected > 1 || outcomes.some((o) => !o.ok)) {
+    out.line();
+    out.table(outcomes, [
+      { header: 'projection', value: (o) => o.projector },
+      { header: 'result', value: (o) => (o.ok ? 'ok' : o.reason) },
+      { header: 'details', value: summary },
+    ]);
+  } else if (outcomes[0]?.ok) {
+    out.line(`${outcomes[0].projector}: ${summary(outcomes[0])}`);
+  }
+  const failed = outcomes.find((o) => !o.ok);
+  if (failed && !failed.ok) {
+    switch (failed.reason) {
+      case 'ABORTED':
+        if (!out.json) {
+          io.stderr.write(
+            `Stopped. The live version is untouched; \`novamed-stream rebuild ${failed.projector}\` resumes v${failed.version} (--fresh starts over).\n`,
+          );
+        }
+        return INTERRUPTED;
+      case 'ALREADY_RUNNING':
+        throw new CliError(
+          'REBUILD_RUNNING',
+          `Another rebuild of ${failed.projector} is running (it holds the rebuild lock).`,
+          { hint: 'Wait for it to finish, or stop it (Ctrl-C) and run this again.' },
+        );
+      case 'VERIFICATION_FAILED':
+        throw new CliError(
+          'REBUILD_CHECK_FAILED',
+          `The new ${failed.projector} v${failed.version} does not match the live version (${failed.verification.checks
+            .filter((c) => c.required && !c.ok)
+            .map((c) => `${c.name}: ${c.detail}`)
+            .join('; ')}). The live version is untouched.`,
+          {
+            hint:
+              failed.verification.mode === 'identical'
+                ? 'Same logic should give the same rows: look for events deleted by retention (docs/topic-contract.md) or a nondeterministic change. If the logic did change on purpose, rerun with --logic-changed.'
+                : 'If the difference is expected (e.g. old events deleted by retention), rerun with --allow-row-count-change.',
+          },
+        );
+      default: {
+        const never: never = failed;
+        return never;
+      }
+    }
+  }
+  if (io.signal.aborted && outcomes.length < expected) return INTERRUPTED;
+  return ok ? 0 : 1;
+}

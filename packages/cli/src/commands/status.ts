@@ -1,5 +1,5 @@
 import type { Database } from '@novamed-stream/db';
-import { versionSchema } from '@novamed-stream/projection';
+import { listVersions, readTopicCheckpoints, versionSchema } from '@novamed-stream/projection';
 import type { Admin } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import {
@@ -116,15 +116,8 @@ export async function projectorStatuses(
   offsets: readonly PartitionOffsets[],
   now: number,
 ): Promise<ProjectorStatus[]> {
-  const versions = await db
-    .selectFrom('novamed.projection_versions')
-    .select(['projector', 'version', 'status'])
-    .execute();
-  const checkpoints = await db
-    .selectFrom('novamed.projection_checkpoints')
-    .select(['projector', 'version', 'partition', 'next_offset'])
-    .where('topic', '=', topic)
-    .execute();
+  const versions = await listVersions(db);
+  const checkpoints = await readTopicCheckpoints(db, topic);
   const errors = await db
     .selectFrom('novamed.projection_errors')
     .select(['projector', 'version', (eb) => eb.fn.countAll<string>().as('n')])
@@ -139,7 +132,7 @@ export async function projectorStatuses(
     new Map(
       checkpoints
         .filter((c) => c.projector === projector && c.version === version)
-        .map((c) => [c.partition, BigInt(c.next_offset)]),
+        .map((c) => [c.partition, BigInt(c.nextOffset)]),
     );
   const total = (positions: Map<number, bigint>) => {
     let done = 0;

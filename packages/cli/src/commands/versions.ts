@@ -1,4 +1,4 @@
-import { logicFingerprint, versionSchema } from '@novamed-stream/projection';
+import { listVersions, logicFingerprint, versionSchema } from '@novamed-stream/projection';
 import { sql } from 'kysely';
 import {
   CONNECTION_HELP,
@@ -51,17 +51,10 @@ Example:
         : resolveProjectors(positionals[0], 'versions', false);
     const database = await connectDatabase(values, io);
     try {
-      const rows = await database.db
-        .selectFrom('novamed.projection_versions')
-        .selectAll()
-        .where(
-          'projector',
-          'in',
-          definitions.map((d) => d.name),
-        )
-        .orderBy('projector')
-        .orderBy('version')
-        .execute();
+      const rows = await listVersions(
+        database.db,
+        definitions.map((d) => d.name),
+      );
       const result: VersionRow[] = [];
       for (const row of rows) {
         const definition = definitions.find((d) => d.name === row.projector)!;

@@ -1,0 +1,68 @@
+import { describeError, type Logger } from './logger.js';
+import type { ProjectionConsumer } from './projection-kafka.js';
+
+/** Options for {@link OffsetCommitter}. */
+export interface OffsetCommitterOptions {
+  topic: string;
+  /**
+   * 0: every batch awaits its commit. Above 0: commits are coalesced (the latest position per
+   * partition wins) and sent this many ms after the first pending one.
+   */
+  intervalMs: number;
+  /** The consumer to commit through at the time of the commit (it is replaced after a crash). */
+  consumer: () => Pick<ProjectionConsumer, 'commitOffsets'> | undefined;
+  logger: Logger;
+}
+
+/**
+ * Commits applied positions to Kafka, for lag tools only: the checkpoints in Postgres are what
+ * the projector resumes from, so a failed commit is logged, never thrown. One commit request at
+ * a time, in order, so committed offsets never go backwards.
+ */
+export class OffsetCommitter {
+  private readonly pending = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: OffsetCommitterOptions) {}
+
+  /**
+   * Records a partition's applied position (the next offset to read). Awaits its commit when
+   * the interval is 0 or the consumer is stopping (`running` false); otherwise schedules one.
+   */
+  async committed(partition: number, nextOffset: string, running: boolean): Promise<void> {
+    this.pending.set(partition, nextOffset);
+    if (this.options.intervalMs === 0 || !running) await this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
+  }
+
+  /** Drops the pending positions of partitions no longer assigned (another member owns them). */
+  retain(partitions: readonly number[]): void {
+    for (const p of this.pending.keys()) if (!partitions.includes(p)) this.pending.delete(p);
+  }
+
+  /** Commits what is pending now, after any commit already in flight. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.chain = this.chain.then(async () => {
+      const consumer = this.options.consumer();
+      if (this.pending.size === 0 || !consumer) return;
+      const offsets = [...this.pending].map(([partition, offset]) => ({
+        topic: this.options.topic,
+        partition,
+        offset,
+      }));
+      this.pending.clear();
+      await consumer
+        .commitOffsets(offsets)
+        .catch((error) =>
+          this.options.logger.warn(
+            { ...describeError(error) },
+            'offset commit to Kafka failed; the checkpoint in Postgres is authoritative',
+          ),
+        );
+    });
+    return this.chain;
+  }
+}
