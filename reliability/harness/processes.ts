@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServiceProcess } from '@novamed-stream/cli';
-import { findFreePorts } from '@novamed-stream/devstack';
+import { findFreePorts, ServiceProcess } from '@novamed-stream/devstack';
 
 export { ServiceProcess };
 
