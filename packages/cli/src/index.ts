@@ -12,7 +12,6 @@ export {
 export { topicWarnings } from './commands/topics.js';
 export { ProgressBar, type ProgressState, progressLine } from './progress-bar.js';
 export { COMMANDS, mainHelp, runCli } from './run-cli.js';
-export { ServiceProcess, type ServiceSpec } from './service-process.js';
 export { messageTimestamp, type PartitionOffsets, topicOffsets } from './topic-offsets.js';
 export { readUpOptions, systemExtension, type UpOptions, up } from './up.js';
 export {

@@ -8,12 +8,13 @@ import {
   findRepoRoot,
   type RunningStack,
   runLocalStack,
+  ServiceProcess,
+  type ServiceSpec,
   type StackExtension,
 } from '@novamed-stream/devstack';
 import { DEAD_LETTER_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
 import { EnvType, readEnv } from '@novamed-stream/service-kit';
 import { Type } from '@sinclair/typebox';
-import { ServiceProcess, type ServiceSpec } from './service-process.js';
 
 /** Settings of `up`, from the environment (see README.md). */
 export interface UpOptions {

@@ -22,6 +22,7 @@ export { ensurePostgresBinaries } from './postgres-binaries.js';
 export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
 export { findRepoRoot } from './repo-root.js';
 export { runLocalStack, type StackExtension, type StartedExtension } from './run-local-stack.js';
+export { ServiceProcess, type ServiceSpec } from './service-process.js';
 export { EVENTS_TOPIC, type RunningStack, type StackOptions, startStack } from './stack.js';
 export {
   readStackFile,

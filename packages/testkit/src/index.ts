@@ -8,7 +8,17 @@ export {
   type RawEvent,
 } from './event-mix.js';
 export { type IngressEnvelope, type IngressMessage, ingressMessage } from './ingress-message.js';
+export {
+  type IngressProcess,
+  type IngressProcessOptions,
+  ingressProcess,
+} from './ingress-process.js';
 export { killProcessesUsing, processesUsing } from './leftover-processes.js';
+export {
+  type ProjectorProcess,
+  type ProjectorProcessOptions,
+  projectorProcess,
+} from './projector-process.js';
 export { readTopic, type TopicMessage } from './read-topic.js';
 export { seededRandom } from './seeded-random.js';
 export {
@@ -19,6 +29,8 @@ export {
   sendLikeNovaMed,
   type WebhookAnswer,
 } from './send-like-novamed.js';
+export { PROJECTOR_NAMES, type ProjectorName, SERVICE_ENTRIES } from './service-entries.js';
+export { type RunningSystem, type StartSystemOptions, startSystem } from './start-system.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { testKafka } from './test-kafka.js';
 export { type ProvidedStack, testStack } from './test-stack.js';

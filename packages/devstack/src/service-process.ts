@@ -2,8 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DevstackError, readLogTail } from '@novamed-stream/devstack';
 import { pollUntil } from '@novamed-stream/service-kit';
+import { DevstackError } from './errors.js';
+import { readLogTail } from './log-tail.js';
 
 /** How to run one of the system's services as a child process. */
 export interface ServiceSpec {
@@ -21,7 +22,8 @@ export interface ServiceSpec {
 }
 
 /**
- * A service run as a child process of `up`: one node process (tsx as a loader, so signals reach
+ * A service run as a child process (of `novamed-stream up`, a reliability scenario, a test's
+ * `startSystem()`): one node process (tsx as a loader, so signals reach
  * the service itself), logs to a file, ready when its health URL answers 200, stopped with
  * SIGTERM (then SIGKILL after a grace period).
  */
