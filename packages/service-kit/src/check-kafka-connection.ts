@@ -1,5 +1,6 @@
 import {
   classifyKafkaConnectionError,
+  isSettingFailure,
   type KafkaConnectionFailure,
 } from './classify-kafka-connection-error.js';
 import { createKafka, type KafkaOptions } from './create-kafka.js';
@@ -64,12 +65,16 @@ export async function checkKafkaConnection(
   }
 }
 
-/** {@link checkKafkaConnection} that throws a {@link KafkaConnectionError} when it fails. */
+/**
+ * {@link checkKafkaConnection} at boot: throws a {@link KafkaConnectionError} when a setting is
+ * wrong (refused password, untrusted certificate, TLS/plain-text mismatch). A broker that is
+ * merely unreachable is left to the caller's own waiting and retries.
+ */
 export async function requireKafkaConnection(
   options: Parameters<typeof checkKafkaConnection>[0],
 ): Promise<void> {
   const check = await checkKafkaConnection(options);
-  if (!check.ok) {
+  if (!check.ok && isSettingFailure(check)) {
     const { ok: _ok, ...failure } = check;
     throw new KafkaConnectionError(failure);
   }

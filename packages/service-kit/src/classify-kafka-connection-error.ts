@@ -111,3 +111,26 @@ export function classifyKafkaConnectionError(
   }
   return { reason: 'OTHER', message: `cannot connect to KAFKA_BROKERS (${where}): ${text}` };
 }
+
+/**
+ * Whether a boot-time failure is a wrong setting (stop now, naming the variable) rather than a
+ * broker that is not up yet (`UNREACHABLE`, or an unclassified error), which a service keeps
+ * waiting for as before.
+ */
+export function isSettingFailure(failure: KafkaConnectionFailure): boolean {
+  switch (failure.reason) {
+    case 'SASL_REFUSED':
+    case 'TLS_UNTRUSTED':
+    case 'TLS_NAME_MISMATCH':
+    case 'TLS_NOT_SPOKEN':
+    case 'TLS_REQUIRED':
+      return true;
+    case 'UNREACHABLE':
+    case 'OTHER':
+      return false;
+    default: {
+      const unreachable: never = failure;
+      throw new Error(`unknown failure ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

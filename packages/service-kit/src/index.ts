@@ -6,6 +6,7 @@ export {
 } from './check-kafka-connection.js';
 export {
   classifyKafkaConnectionError,
+  isSettingFailure,
   type KafkaConnectionFailure,
 } from './classify-kafka-connection-error.js';
 export { createKafka, type KafkaOptions } from './create-kafka.js';
