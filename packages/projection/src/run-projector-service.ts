@@ -1,9 +1,13 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
 import {
+  ConfigError,
   createKafka,
   createLogger,
+  databaseTlsFailure,
   ensureTopics,
+  requireKafkaConnection,
+  resolveKafkaConnection,
   startHealthServer,
 } from '@novamed-stream/service-kit';
 import type { Kysely } from 'kysely';
@@ -47,9 +51,15 @@ export async function runProjectorService<S extends AggregateState>(
   const logger =
     options.logger ??
     createLogger({ service: `projector-${definition.name}`, level: config.LOG_LEVEL });
+  // Files (CA, client certificate, password file) are read before anything connects: a missing
+  // one stops the boot with the variable's name.
+  const resolved = resolveKafkaConnection(config);
+  if (!resolved.ok) throw new ConfigError(resolved.errors);
+  const connection = resolved.connection;
   const db: Kysely<Database> = createDb({
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
+    ...(config.DATABASE_CA_FILE === undefined ? {} : { caFile: config.DATABASE_CA_FILE }),
   });
   // A database that is down or still starting at boot is waited for (with backoff, up to
   // STARTUP_TIMEOUT_MS), like an outage while running; anything else fails at once.
@@ -72,14 +82,19 @@ export async function runProjectorService<S extends AggregateState>(
     { timeoutMs: config.STARTUP_TIMEOUT_MS, logger, signal: options.signal },
   ).catch(async (error: unknown) => {
     await db.destroy();
-    throw error;
+    const tls = databaseTlsFailure(error);
+    throw tls ? new Error(tls, { cause: error }) : error;
   });
 
-  const kafka = createKafka({
-    clientId: `projector-${definition.name}`,
-    brokers: config.KAFKA_BROKERS,
-    logger,
-  });
+  const clientId = `projector-${definition.name}`;
+  try {
+    // A refused password or an untrusted certificate: exit within seconds, naming the variable.
+    await requireKafkaConnection({ clientId, brokers: config.KAFKA_BROKERS, connection });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger, connection });
   const admin = kafka.admin();
   await admin.connect();
   try {

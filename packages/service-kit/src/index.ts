@@ -16,6 +16,7 @@ export {
   type LogDestination,
   type LoggerOptions,
 } from './create-logger.js';
+export { databaseTlsFailure } from './database-tls-failure.js';
 export {
   type EnsureTopicsOptions,
   ensureTopics,
