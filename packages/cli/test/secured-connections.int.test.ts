@@ -1,15 +1,21 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDb } from '@novamed-stream/db';
 import {
+  findRepoRoot,
   type GeneratedCertificates,
   generateCertificates,
   type KafkaBroker,
   type PostgresServer,
 } from '@novamed-stream/devstack';
+import { readProjectorServiceEnv, runProjectorService } from '@novamed-stream/projection';
+import { ordersProjector } from '@novamed-stream/projectors';
 import {
   checkKafkaConnection,
+  createLogger,
   KafkaConnectionEnv,
+  pollUntil,
   readEnv,
   resolveKafkaConnection,
 } from '@novamed-stream/service-kit';
@@ -17,6 +23,9 @@ import { startDedicatedBroker, startDedicatedPostgres, testStack } from '@novame
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from './run-command.js';
+
+const silentLogger = () => createLogger({ service: 'secured-connections-test', level: 'silent' });
 
 const USER = { name: 'app', password: 'app-secret-password' };
 let certs: GeneratedCertificates;
@@ -142,5 +151,122 @@ describe('createDb against a Postgres with TLS', () => {
     await expect(select(`${postgres.url}?sslmode=verify-full`, certs.otherCaFile)).rejects.toThrow(
       /self-signed certificate|unable to verify/i,
     );
+  });
+});
+
+/** Runs the ingress entry point's `ensure-topics` (boot check, then the topics) with `env`. */
+function runIngressEnsureTopics(env: Record<string, string>) {
+  const started = Date.now();
+  return new Promise<{ code: number | null; output: string; ms: number }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', 'services/ingress/src/main.ts', 'ensure-topics'],
+      {
+        cwd: findRepoRoot(),
+        env: {
+          PATH: process.env['PATH'],
+          HOME: process.env['HOME'],
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          WEBHOOK_API_KEYS: 'a-test-key-of-sixteen-chars',
+          TOPIC_PARTITIONS: '1',
+          LOG_LEVEL: 'info',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, output, ms: Date.now() - started }));
+  });
+}
+
+describe('the ingress, a projector and the CLI through TLS and SASL', () => {
+  const servicesEnv = (overrides: Record<string, string> = {}) =>
+    securedEnv({
+      KAFKA_BROKERS: broker.saslSslBrokers.join(','),
+      DATABASE_URL: `${postgres.url}?sslmode=verify-full`,
+      DATABASE_CA_FILE: certs.caFile,
+      ...overrides,
+    });
+
+  it('the ingress creates its topics through SASL_SSL, and exits 1 naming a refused password', async () => {
+    const ok = await runIngressEnsureTopics(servicesEnv());
+    expect(ok.output).not.toContain(USER.password);
+    expect(ok.code, ok.output).toBe(0);
+    const refused = await runIngressEnsureTopics(
+      servicesEnv({ KAFKA_SASL_PASSWORD: 'not-the-password' }),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('KAFKA_SASL_PASSWORD was refused by the broker');
+    expect(refused.output).not.toContain('not-the-password');
+    expect(refused.ms).toBeLessThan(20_000);
+  });
+
+  it('the ingress exits 1 naming KAFKA_SSL_CA_FILE, and plain text against TLS', async () => {
+    const wrongCa = await runIngressEnsureTopics(
+      servicesEnv({ KAFKA_SSL_CA_FILE: certs.otherCaFile }),
+    );
+    expect(wrongCa.code).toBe(1);
+    expect(wrongCa.output).toContain("KAFKA_SSL_CA_FILE does not verify the broker's certificate");
+    const plain = await runIngressEnsureTopics({ KAFKA_BROKERS: broker.saslSslBrokers.join(',') });
+    expect(plain.code).toBe(1);
+    expect(plain.output).toContain('KAFKA_SSL=true');
+    expect(plain.ms).toBeLessThan(25_000);
+  });
+
+  it('a projector runs through SASL_SSL and TLS Postgres; a wrong CA stops its boot', async () => {
+    const service = await runProjectorService(
+      ordersProjector,
+      readProjectorServiceEnv(servicesEnv(), { HEALTH_PORT: 0 }),
+      { logger: silentLogger() },
+    );
+    try {
+      // Healthy once its consumer has joined the group through SASL_SSL.
+      const healthy = await pollUntil(
+        async () => {
+          const health = await fetch(`${service.healthUrl}/healthz`);
+          return health.status === 200
+            ? { status: 'done', value: true }
+            : { status: 'wait', reason: `healthz ${health.status}` };
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      expect(healthy).toMatchObject({ ok: true });
+    } finally {
+      await service.stop();
+    }
+    const wrongKafkaCa = readProjectorServiceEnv(
+      servicesEnv({ KAFKA_SSL_CA_FILE: certs.otherCaFile }),
+      { HEALTH_PORT: 0 },
+    );
+    await expect(
+      runProjectorService(ordersProjector, wrongKafkaCa, { logger: silentLogger() }),
+    ).rejects.toThrow(/^KAFKA_SSL_CA_FILE does not verify/);
+    const wrongDbCa = readProjectorServiceEnv(
+      servicesEnv({ DATABASE_CA_FILE: certs.otherCaFile }),
+      { HEALTH_PORT: 0 },
+    );
+    await expect(
+      runProjectorService(ordersProjector, wrongDbCa, { logger: silentLogger() }),
+    ).rejects.toThrow(/^DATABASE_CA_FILE does not verify/);
+  });
+
+  it('the CLI reads the status through both, and names a refused password', async () => {
+    const ok = await runCommand(['status', '--json'], { env: servicesEnv() });
+    expect(ok.code, `${ok.stdout}${ok.stderr}`).toBe(0);
+    const refused = await runCommand(['status', '--json'], {
+      env: servicesEnv({ KAFKA_SASL_PASSWORD: 'not-the-password' }),
+    });
+    expect(refused.code).toBe(1);
+    expect(`${refused.stdout}${refused.stderr}`).toContain(
+      'KAFKA_SASL_PASSWORD was refused by the broker',
+    );
+    const wrongDbCa = await runCommand(['status', '--json'], {
+      env: servicesEnv({ DATABASE_CA_FILE: certs.otherCaFile }),
+    });
+    expect(wrongDbCa.code).toBe(1);
+    expect(`${wrongDbCa.stdout}${wrongDbCa.stderr}`).toContain('DATABASE_CA_FILE does not verify');
   });
 });
