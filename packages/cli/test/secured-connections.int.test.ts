@@ -39,6 +39,7 @@ beforeAll(async () => {
       saslSsl: {
         keyAndCertFile: certs.serverKeyAndCertFile,
         trustedCaFile: certs.caFile,
+        clientAuth: 'required',
         users: [USER],
       },
     }),
@@ -115,6 +116,18 @@ describe('the kit against a SASL_SSL broker', () => {
     expect(check.ok ? '' : check.message).toMatch(
       /^KAFKA_SSL_CA_FILE does not verify the broker's certificate/,
     );
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('names the client certificate variables when the broker requires mutual TLS', async () => {
+    const {
+      KAFKA_SSL_CERT_FILE: _cert,
+      KAFKA_SSL_KEY_FILE: _key,
+      ...withoutClientCert
+    } = securedEnv();
+    const { check, ms } = await timedCheck(broker.saslSslBrokers, withoutClientCert);
+    expect(check).toMatchObject({ ok: false, reason: 'TLS_CLIENT_CERT_REFUSED' });
+    expect(check.ok ? '' : check.message).toContain('KAFKA_SSL_CERT_FILE');
     expect(ms).toBeLessThan(10_000);
   });
 

@@ -59,7 +59,9 @@ export function renderKafkaSaslSslProperties(
     'ssl.keystore.location': listener.keyAndCertFile,
     'ssl.truststore.type': 'PEM',
     'ssl.truststore.location': listener.trustedCaFile,
-    'ssl.client.auth': listener.clientAuth ?? 'requested',
+    // Kafka ignores a plain `ssl.client.auth` on SASL_SSL listeners (KIP-684): only the
+    // listener-prefixed setting asks for client certificates there.
+    'listener.name.sasl_ssl.ssl.client.auth': listener.clientAuth ?? 'requested',
   };
   return `\n# SASL_SSL listener (overrides the listener settings above)\n${Object.entries(settings)
     .map(([key, value]) => `${key}=${value}`)

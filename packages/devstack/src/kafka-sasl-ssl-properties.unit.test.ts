@@ -39,6 +39,8 @@ describe('renderKafkaSaslSslProperties', () => {
   it('reads PEM files and accepts SCRAM and PLAIN users, quoting the JAAS values', () => {
     expect(values.get('ssl.keystore.type')).toBe('PEM');
     expect(values.get('ssl.truststore.location')).toBe('/certs/ca.pem');
+    // The unprefixed ssl.client.auth does not apply to SASL_SSL listeners (KIP-684).
+    expect(values.get('listener.name.sasl_ssl.ssl.client.auth')).toBe('requested');
     expect(values.get('sasl.enabled.mechanisms')).toBe('SCRAM-SHA-512,SCRAM-SHA-256,PLAIN');
     expect(values.get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toContain(
       'user_app="pa\\"ss";',

@@ -5,6 +5,7 @@ export type KafkaConnectionFailure =
   | { reason: 'SASL_REFUSED'; message: string }
   | { reason: 'TLS_UNTRUSTED'; message: string }
   | { reason: 'TLS_NAME_MISMATCH'; message: string }
+  | { reason: 'TLS_CLIENT_CERT_REFUSED'; message: string }
   | { reason: 'TLS_NOT_SPOKEN'; message: string }
   | { reason: 'TLS_REQUIRED'; message: string }
   | { reason: 'UNREACHABLE'; message: string }
@@ -91,6 +92,18 @@ export function classifyKafkaConnectionError(
     ) ||
     facts.codes.includes('ECONNRESET') ||
     /closed connection|timed? ?out|ECONNRESET|socket hang up/i.test(text);
+  // The broker's TLS alert when mutual TLS is required and no (or an unknown) certificate came.
+  if (
+    ssl &&
+    /alert (bad certificate|certificate required|unknown ca|certificate unknown)/i.test(text)
+  ) {
+    return {
+      reason: 'TLS_CLIENT_CERT_REFUSED',
+      message: ssl.cert
+        ? `the broker at ${where} refused the client certificate of KAFKA_SSL_CERT_FILE (not signed by a CA it trusts)`
+        : `the broker at ${where} requires a client certificate (mutual TLS): set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE`,
+    };
+  }
   if (ssl && (facts.codes.includes('EPROTO') || /wrong version number|ssl|tls/i.test(text))) {
     return {
       reason: 'TLS_NOT_SPOKEN',
@@ -122,6 +135,7 @@ export function isSettingFailure(failure: KafkaConnectionFailure): boolean {
     case 'SASL_REFUSED':
     case 'TLS_UNTRUSTED':
     case 'TLS_NAME_MISMATCH':
+    case 'TLS_CLIENT_CERT_REFUSED':
     case 'TLS_NOT_SPOKEN':
     case 'TLS_REQUIRED':
       return true;

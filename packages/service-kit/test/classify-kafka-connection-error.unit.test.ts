@@ -40,6 +40,18 @@ describe('classifyKafkaConnectionError', () => {
     expect(failure.message).toMatch(/^KAFKA_SSL_CA_FILE does not verify the broker's certificate/);
   });
 
+  it('names the client certificate variables when the broker asks for mutual TLS', () => {
+    const alert = kafkaError(
+      'KafkaJSConnectionError',
+      'Connection error: error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:SSL alert number 42',
+    );
+    const noCert = { ssl: { ca: 'CA', caVariable: 'KAFKA_SSL_CA_FILE' as const } };
+    expect(classifyKafkaConnectionError(alert, noCert, brokers)).toMatchObject({
+      reason: 'TLS_CLIENT_CERT_REFUSED',
+      message: expect.stringContaining('set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE'),
+    });
+  });
+
   it('says a plain-text client was dropped by the broker (a TLS listener)', () => {
     for (const error of [
       kafkaError('KafkaJSConnectionClosedError', 'Closed connection'),
