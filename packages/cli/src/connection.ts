@@ -1,7 +1,18 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { isDevstackError, readStackFile, type StackFile } from '@novamed-stream/devstack';
 import { EVENTS_TOPIC } from '@novamed-stream/events';
-import { createKafka } from '@novamed-stream/service-kit';
+import {
+  classifyKafkaConnectionError,
+  createKafka,
+  DatabaseConnectionEnv,
+  databaseTlsFailure,
+  isSettingFailure,
+  type KafkaConnection,
+  KafkaConnectionEnv,
+  readEnv,
+  resolveKafkaConnection,
+} from '@novamed-stream/service-kit';
+import { Type } from '@sinclair/typebox';
 import type { Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { CliError, usageError } from './cli-error.js';
@@ -109,13 +120,36 @@ export function resolveTopic(values: OptionValues): string {
   return stringOption(values, 'topic')?.trim() || EVENTS_TOPIC;
 }
 
+const SECURED_HINT = 'See "Secured connections" in README.md for the variables.';
+const ConnectionSchema = Type.Object({ ...KafkaConnectionEnv, ...DatabaseConnectionEnv });
+
+/**
+ * The secured-connection variables (the same as the services': KAFKA_SSL_*, KAFKA_SASL_*,
+ * DATABASE_CA_FILE) from the CLI's environment, with the files read. Throws a usage error
+ * naming each bad variable.
+ */
+export function resolveConnectionSettings(io: CliIo): {
+  kafka: KafkaConnection;
+  databaseCaFile: string | undefined;
+} {
+  const read = readEnv(ConnectionSchema, io.env);
+  const resolved = read.ok ? resolveKafkaConnection(read.env) : read;
+  if (!read.ok || !resolved.ok) {
+    const errors = resolved.ok ? [] : resolved.errors;
+    throw usageError(`Invalid connection settings:\n  ${errors.join('\n  ')}`, SECURED_HINT);
+  }
+  return { kafka: resolved.connection, databaseCaFile: read.env.DATABASE_CA_FILE };
+}
+
 /** A quiet kafkajs client for the CLI, failing fast when the brokers cannot be reached. */
-export function cliKafka(brokers: string[]): Kafka {
+export function cliKafka(brokers: string[], connection?: KafkaConnection): Kafka {
   return createKafka({
     clientId: CLI_CLIENT_ID,
     brokers,
     connectionTimeoutMs: 3000,
+    authenticationTimeoutMs: 5000,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    ...(connection ? { connection } : {}),
   });
 }
 
@@ -130,11 +164,19 @@ export interface KafkaSession {
 /** Resolves the brokers and connects an admin client; a connection failure says what to do. */
 export async function connectKafka(values: OptionValues, io: CliIo): Promise<KafkaSession> {
   const { brokers, source } = await resolveBrokers(values, io);
-  const kafka = cliKafka(brokers);
+  const connection = resolveConnectionSettings(io).kafka;
+  const kafka = cliKafka(brokers, connection);
   const admin = kafka.admin();
   try {
     await admin.connect();
   } catch (error) {
+    const failure = classifyKafkaConnectionError(error, connection, brokers);
+    if (isSettingFailure(failure)) {
+      throw new CliError('KAFKA_REFUSED', `Cannot connect to Kafka: ${failure.message}.`, {
+        hint: SECURED_HINT,
+        cause: error,
+      });
+    }
     throw new CliError(
       'KAFKA_UNREACHABLE',
       `Cannot reach Kafka at ${brokers.join(',')} (${SOURCE_TEXT[source]}): ${(error as Error).message}`,
@@ -161,7 +203,13 @@ export interface DatabaseSession {
  */
 export async function connectDatabase(values: OptionValues, io: CliIo): Promise<DatabaseSession> {
   const { url, source } = await resolveDatabaseUrl(values, io);
-  const db = createDb({ connectionString: url, maxConnections: 6, applicationName: CLI_CLIENT_ID });
+  const caFile = resolveConnectionSettings(io).databaseCaFile;
+  const db = createDb({
+    connectionString: url,
+    maxConnections: 6,
+    applicationName: CLI_CLIENT_ID,
+    ...(caFile === undefined ? {} : { caFile }),
+  });
   const close = () => db.destroy().catch(() => undefined);
   try {
     const migrated = await migrateToLatest(db);
@@ -177,6 +225,13 @@ export async function connectDatabase(values: OptionValues, io: CliIo): Promise<
       }
     })();
     const code = (error as { code?: string }).code;
+    const tls = databaseTlsFailure(error);
+    if (tls) {
+      throw new CliError('DATABASE_REFUSED', `Cannot use Postgres at ${host}: ${tls}.`, {
+        hint: SECURED_HINT,
+        cause: error,
+      });
+    }
     throw new CliError(
       'DATABASE_UNREACHABLE',
       `Cannot use Postgres at ${host} (${SOURCE_TEXT[source]}): ${(error as Error).message}`,

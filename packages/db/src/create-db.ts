@@ -10,12 +10,18 @@ export interface CreateDbOptions {
   maxConnections?: number;
   /** Sent as application_name, so pg_stat_activity shows who is connected. */
   applicationName?: string;
+  /**
+   * PEM file of the CA that signs the server's certificate (DATABASE_CA_FILE). TLS and how far
+   * the certificate is checked come from the URL's `sslmode` (`verify-full`: chain and host
+   * name); without `sslmode`, a CA file turns TLS on with the full check.
+   */
+  caFile?: string;
 }
 
 /** A Kysely instance over a pg Pool. The caller owns it and calls `destroy()` at shutdown. */
 export function createDb<DB = Database>(options: CreateDbOptions): Kysely<DB> {
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    connectionString: withCaFile(options.connectionString, options.caFile),
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? 'novamed-stream',
   });
@@ -29,4 +35,17 @@ export function createDb<DB = Database>(options: CreateDbOptions): Kysely<DB> {
     client.on('error', () => {});
   });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * The URL with `sslrootcert` set to the CA file, unless the URL names one itself. pg reads the
+ * TLS settings from the URL only (they override an `ssl` option), and `sslrootcert` is the
+ * libpq parameter for exactly this.
+ */
+export function withCaFile(connectionString: string, caFile: string | undefined): string {
+  if (caFile === undefined) return connectionString;
+  const url = new URL(connectionString);
+  if (url.searchParams.has('sslrootcert')) return connectionString;
+  url.searchParams.set('sslrootcert', caFile);
+  return url.toString();
 }

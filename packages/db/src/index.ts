@@ -1,4 +1,4 @@
-export { type CreateDbOptions, createDb } from './create-db.js';
+export { type CreateDbOptions, createDb, withCaFile } from './create-db.js';
 export type {
   Database,
   NewProjectionCheckpoint,

@@ -1,6 +1,7 @@
 export { DEVSTACK_ENV_VARS, type DevstackEnv, readDevstackEnv } from './devstack-env.js';
 export { DevstackError, isDevstackError } from './errors.js';
 export { assertPortFree, findFreePorts, isPortFree, LOCAL_HOST } from './free-port.js';
+export { type GeneratedCertificates, generateCertificates } from './generate-certificates.js';
 export { KafkaBroker, type KafkaBrokerOptions, randomClusterId } from './kafka-broker.js';
 export {
   DEFAULT_KAFKA_VERSION,
@@ -12,6 +13,12 @@ export {
 } from './kafka-jars.js';
 export { renderKafkaLog4jProperties } from './kafka-log4j-properties.js';
 export { type KafkaReadiness, type WaitForKafkaOptions, waitForKafka } from './kafka-readiness.js';
+export {
+  type KafkaSaslSslListener,
+  type KafkaSaslUser,
+  renderKafkaSaslSslProperties,
+  scramFormatArgs,
+} from './kafka-sasl-ssl-properties.js';
 export {
   type KafkaServerPropertiesOptions,
   renderKafkaServerProperties,

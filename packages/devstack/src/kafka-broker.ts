@@ -9,6 +9,11 @@ import { assertPortFree, LOCAL_HOST } from './free-port.js';
 import { DEFAULT_KAFKA_VERSION } from './kafka-jars.js';
 import { renderKafkaLog4jProperties } from './kafka-log4j-properties.js';
 import { waitForKafka } from './kafka-readiness.js';
+import {
+  type KafkaSaslSslListener,
+  renderKafkaSaslSslProperties,
+  scramFormatArgs,
+} from './kafka-sasl-ssl-properties.js';
 import { renderKafkaServerProperties } from './kafka-server-properties.js';
 import { readLogTail } from './log-tail.js';
 import { runCommand } from './run-command.js';
@@ -42,6 +47,12 @@ export interface KafkaBrokerOptions {
   controllerPortEnvVar?: string;
   /** Kafka version of the jars, for messages only. Default 4.1.1. */
   version?: string;
+  /**
+   * A SASL_SSL client listener besides the plain one (which readiness checks and inter-broker
+   * traffic keep using). Its users are created when the storage is formatted, so set it on the
+   * first start of a data folder.
+   */
+  saslSsl?: KafkaSaslSslListener;
 }
 
 /**
@@ -75,6 +86,12 @@ export class KafkaBroker {
   /** Bootstrap servers for clients, e.g. `['127.0.0.1:9092']`. */
   get brokers(): string[] {
     return [`${LOCAL_HOST}:${this.port}`];
+  }
+
+  /** Bootstrap servers of the SASL_SSL listener (empty without `saslSsl`). */
+  get saslSslBrokers(): string[] {
+    const listener = this.options.saslSsl;
+    return listener ? [`${LOCAL_HOST}:${listener.port}`] : [];
   }
 
   /** The JVM's process id while it runs. */
@@ -200,11 +217,13 @@ export class KafkaBroker {
   }
 
   private renderServerProperties(): string {
-    return renderKafkaServerProperties({
+    const base = renderKafkaServerProperties({
       port: this.port,
       controllerPort: this.controllerPort,
       logDirs: this.logDirs,
     });
+    const listener = this.options.saslSsl;
+    return listener ? `${base}${renderKafkaSaslSslProperties(listener, this)}` : base;
   }
 
   private jvmArgs(): string[] {
@@ -232,6 +251,7 @@ export class KafkaBroker {
         randomClusterId(),
         '-c',
         this.serverProperties,
+        ...scramFormatArgs(this.options.saslSsl?.users ?? []),
       ],
       { cwd: this.dataDir, timeoutMs: 120_000 },
     );

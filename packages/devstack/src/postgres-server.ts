@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,12 @@ export interface PostgresServerOptions {
   stopTimeoutMs?: number;
   /** Environment variable that moves `port`, named in the "port in use" error. */
   portEnvVar?: string;
+  /**
+   * Serve TLS (`ssl=on`) with this PEM certificate and unencrypted key; plain-text connections
+   * stay allowed (clients choose with `sslmode`). The key is copied next to the data folder
+   * with the owner and mode (0600) Postgres insists on.
+   */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /**
@@ -127,6 +133,7 @@ export class PostgresServer {
     }
 
     const settings = {
+      ...(this.options.tls ? await this.tlsSettings(ids) : {}),
       listen_addresses: LOCAL_HOST,
       // TCP only: no socket file in /tmp to collide with another server on the same port.
       unix_socket_directories: '',
@@ -253,6 +260,24 @@ export class PostgresServer {
     } finally {
       await rm(passwordFile, { force: true });
     }
+  }
+
+  /** Copies the certificate and key where the server's user owns them; the `ssl` settings. */
+  private async tlsSettings(ids: UserIds | undefined): Promise<Record<string, string>> {
+    const tls = this.options.tls;
+    if (!tls) return {};
+    const dir = `${this.dataDir}.tls`;
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const certFile = join(dir, 'server.pem');
+    const keyFile = join(dir, 'server.key');
+    await copyFile(tls.certFile, certFile);
+    await copyFile(tls.keyFile, keyFile);
+    await chmod(keyFile, 0o600);
+    if (ids) {
+      await chown(certFile, ids.uid, ids.gid);
+      await chown(keyFile, ids.uid, ids.gid);
+    }
+    return { ssl: 'on', ssl_cert_file: certFile, ssl_key_file: keyFile };
   }
 
   private async acceptsConnections(): Promise<boolean> {

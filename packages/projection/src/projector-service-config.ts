@@ -1,12 +1,19 @@
-import { EnvType, requireEnv } from '@novamed-stream/service-kit';
+import {
+  DatabaseConnectionEnv,
+  EnvType,
+  KafkaConnectionEnv,
+  requireEnv,
+} from '@novamed-stream/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
 /** Environment of a projector service, validated at boot by its `main.ts`. */
 export const ProjectorServiceEnv = Type.Object({
   KAFKA_BROKERS: EnvType.brokers({ description: 'comma-separated host:port list' }),
+  ...KafkaConnectionEnv,
   DATABASE_URL: EnvType.url(['postgres', 'postgresql'], {
     description: 'postgres://user:pass@host:port/db',
   }),
+  ...DatabaseConnectionEnv,
   EVENTS_TOPIC: EnvType.string({ default: 'novamed.events.v1' }),
   DEAD_LETTER_TOPIC: EnvType.string({ default: 'novamed.dead-letter.v1' }),
   HEALTH_PORT: EnvType.port({ allowZero: true }),

@@ -1,9 +1,13 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { AggregateState } from '@novamed-stream/read-models';
 import {
+  ConfigError,
   createKafka,
   createLogger,
+  databaseTlsFailure,
   ensureTopics,
+  requireKafkaConnection,
+  resolveKafkaConnection,
   startHealthServer,
 } from '@novamed-stream/service-kit';
 import type { Kysely } from 'kysely';
@@ -43,21 +47,32 @@ export async function runProjectorService<S extends AggregateState>(
   const logger =
     options.logger ??
     createLogger({ service: `projector-${definition.name}`, level: config.LOG_LEVEL });
+  // Files (CA, client certificate, password file) are read before anything connects: a missing
+  // one stops the boot with the variable's name.
+  const resolved = resolveKafkaConnection(config);
+  if (!resolved.ok) throw new ConfigError(resolved.errors);
+  const connection = resolved.connection;
   const db: Kysely<Database> = createDb({
     connectionString: config.DATABASE_URL,
     applicationName: `projector-${definition.name}`,
+    ...(config.DATABASE_CA_FILE === undefined ? {} : { caFile: config.DATABASE_CA_FILE }),
   });
   const version = await bootVersion(db, definition, config, logger, options.signal).catch(
     async (error: unknown) => {
       await db.destroy();
-      throw error;
+      const tls = databaseTlsFailure(error);
+      throw tls ? new Error(tls, { cause: error }) : error;
     },
   );
-  const kafka = createKafka({
-    clientId: `projector-${definition.name}`,
-    brokers: config.KAFKA_BROKERS,
-    logger,
-  });
+  const clientId = `projector-${definition.name}`;
+  try {
+    // A refused password or an untrusted certificate: exit within seconds, naming the variable.
+    await requireKafkaConnection({ clientId, brokers: config.KAFKA_BROKERS, connection });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger, connection });
   await ensureDeadLetterTopic(kafka, config, logger, options.signal);
   const metrics = new ProjectorMetrics();
   // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a

@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type RetryOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel, type RetryOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaLogBridge } from './kafka-log-bridge.js';
+import type { KafkaConnection } from './resolve-kafka-connection.js';
 
 /** Options of {@link createKafka}. */
 export interface KafkaOptions {
@@ -14,6 +15,10 @@ export interface KafkaOptions {
   requestTimeoutMs?: number;
   /** Connection and metadata retries (kafkajs defaults when unset). */
   retry?: RetryOptions;
+  /** Timeout of the SASL authentication of one connection, in ms (kafkajs default 10000). */
+  authenticationTimeoutMs?: number;
+  /** TLS and SASL (from `resolveKafkaConnection`); without it, plain text, no authentication. */
+  connection?: KafkaConnection;
 }
 
 /**
@@ -31,7 +36,32 @@ export function createKafka(options: KafkaOptions): Kafka {
       ? {}
       : { requestTimeout: options.requestTimeoutMs, enforceRequestTimeout: true }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.authenticationTimeoutMs === undefined
+      ? {}
+      : { authenticationTimeout: options.authenticationTimeoutMs }),
+    ...kafkajsSecurity(options.connection),
     logLevel: options.logger ? logLevel.WARN : logLevel.NOTHING,
     ...(options.logger ? { logCreator: kafkaLogBridge(options.logger) } : {}),
   });
+}
+
+/** The kafkajs `ssl` and `sasl` settings of a connection (only the fields kafkajs reads). */
+function kafkajsSecurity(connection: KafkaConnection | undefined): Partial<KafkaConfig> {
+  const ssl = connection?.ssl;
+  const sasl = connection?.sasl;
+  return {
+    // The server-name check stays on: never rejectUnauthorized: false.
+    ...(ssl
+      ? {
+          ssl: {
+            ...(ssl.ca === undefined ? {} : { ca: [ssl.ca] }),
+            ...(ssl.cert === undefined ? {} : { cert: ssl.cert }),
+            ...(ssl.key === undefined ? {} : { key: ssl.key }),
+          },
+        }
+      : {}),
+    ...(sasl
+      ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } }
+      : {}),
+  } as Partial<KafkaConfig>;
 }

@@ -1,3 +1,14 @@
+export {
+  checkKafkaConnection,
+  type KafkaConnectionCheck,
+  KafkaConnectionError,
+  requireKafkaConnection,
+} from './check-kafka-connection.js';
+export {
+  classifyKafkaConnectionError,
+  isSettingFailure,
+  type KafkaConnectionFailure,
+} from './classify-kafka-connection-error.js';
 export { createKafka, type KafkaOptions } from './create-kafka.js';
 export {
   createLogDestination,
@@ -5,6 +16,7 @@ export {
   type LogDestination,
   type LoggerOptions,
 } from './create-logger.js';
+export { databaseTlsFailure } from './database-tls-failure.js';
 export {
   type EnsureTopicsOptions,
   ensureTopics,
@@ -27,9 +39,22 @@ export {
   type HealthServerOptions,
   startHealthServer,
 } from './health-server.js';
+export {
+  DatabaseConnectionEnv,
+  KafkaConnectionEnv,
+  type KafkaConnectionVariable,
+} from './kafka-connection-env.js';
 export { kafkaLogBridge } from './kafka-log-bridge.js';
 export { type PollOptions, type PollOutcome, type PollStep, pollUntil } from './poll-until.js';
 export { ConfigError, type EnvResult, expectedOf, readEnv, requireEnv } from './read-env.js';
 export { REDACT_MAX_DEPTH, REDACTED, redactPaths, redactPhi } from './redact-phi.js';
+export {
+  type KafkaConnection,
+  type KafkaConnectionResult,
+  type KafkaConnectionSettings,
+  type ReadTextFile,
+  resolveKafkaConnection,
+  type SaslMechanism,
+} from './resolve-kafka-connection.js';
 export { isRetriableKafkaError, type RetryOptions, retry } from './retry.js';
 export { type RunServiceOptions, runService } from './run-service.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   findFreePorts,
   KafkaBroker,
+  type KafkaSaslSslListener,
   PostgresServer,
   resolveKafkaJars,
 } from '@novamed-stream/devstack';
@@ -13,16 +14,22 @@ import { testStack } from './test-stack.js';
  * folder, for tests that kill or restart a broker without disturbing other files. Reuses the
  * cached jars. The caller stops it (`await broker.stop()` in `afterAll`).
  */
-export async function startDedicatedBroker(): Promise<KafkaBroker> {
+export async function startDedicatedBroker(
+  options: {
+    /** Adds a SASL_SSL listener on another free port (`broker.saslSslBrokers`). */
+    saslSsl?: Omit<KafkaSaslSslListener, 'port'>;
+  } = {},
+): Promise<KafkaBroker> {
   const stack = testStack();
   const libDir = stack.kafkaLibDir ?? (await resolveKafkaJars());
-  const [port, controllerPort] = await findFreePorts(2);
+  const [port, controllerPort, saslSslPort] = await findFreePorts(options.saslSsl ? 3 : 2);
   const broker = new KafkaBroker({
     dataDir: await mkdtemp(join(stack.dataRoot, 'dedicated-kafka-')),
     port: port as number,
     controllerPort: controllerPort as number,
     libDir,
     heap: { initial: '128m', max: '512m' },
+    ...(options.saslSsl ? { saslSsl: { ...options.saslSsl, port: saslSslPort as number } } : {}),
   });
   await broker.start();
   return broker;
@@ -32,13 +39,22 @@ export async function startDedicatedBroker(): Promise<KafkaBroker> {
  * Starts a Postgres server of the test's own, on a free port and fresh data in this run's temp
  * folder, for tests that kill or restart it. The caller stops it (`await server.stop()`).
  */
-export async function startDedicatedPostgres(): Promise<PostgresServer> {
+export async function startDedicatedPostgres(
+  options: {
+    /** Serve TLS with this certificate and key (plain text stays allowed). */
+    tls?: { certFile: string; keyFile: string };
+  } = {},
+): Promise<PostgresServer> {
   const stack = testStack();
   const [port] = await findFreePorts(1);
   const parent = await mkdtemp(join(stack.dataRoot, 'dedicated-postgres-'));
   // mkdtemp makes 0700 folders; as root, Postgres runs as `postgres` and must traverse it.
   await chmod(parent, 0o755);
-  const server = new PostgresServer({ dataDir: join(parent, 'data'), port: port as number });
+  const server = new PostgresServer({
+    dataDir: join(parent, 'data'),
+    port: port as number,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   await server.start();
   return server;
 }

@@ -1,5 +1,13 @@
 import { EVENTS_TOPIC } from '@novamed-stream/events';
-import { EnvType, readEnv } from '@novamed-stream/service-kit';
+import {
+  DatabaseConnectionEnv,
+  EnvType,
+  type KafkaConnection,
+  KafkaConnectionEnv,
+  type ReadTextFile,
+  readEnv,
+  resolveKafkaConnection,
+} from '@novamed-stream/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 
 /** Shortest accepted console key: shorter secrets are guessable (the ingress's rule). */
@@ -22,12 +30,14 @@ export const EnvSchema = Type.Object({
     expected: 'a comma-separated list of at least one key',
   }),
   DATABASE_URL: EnvType.url(['postgres', 'postgresql'], { description: 'postgres://...' }),
+  ...DatabaseConnectionEnv,
   CONSOLE_DATABASE_ROLE: EnvType.string({
     pattern: '^[a-z_][a-z0-9_]{0,62}$',
     default: 'console_reader',
     description: 'role the console sets on each connection (read-only, made by a migration)',
   }),
   KAFKA_BROKERS: EnvType.brokers({ description: 'comma-separated host:port list' }),
+  ...KafkaConnectionEnv,
   EVENTS_TOPIC: EnvType.string({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: EVENTS_TOPIC }),
   METRICS_URLS: EnvType.list(Type.String({ pattern: METRICS_SOURCE }), {
     default: [
@@ -64,8 +74,12 @@ export interface ConsoleConfig {
   host: string;
   apiKeys: string[];
   databaseUrl: string;
+  /** DATABASE_CA_FILE: the CA of the Postgres server (with `sslmode` in the URL). */
+  databaseCaFile: string | undefined;
   databaseRole: string;
   kafkaBrokers: string[];
+  /** TLS and SASL of the Kafka connections (files already read). */
+  kafkaConnection: KafkaConnection;
   eventsTopic: string;
   metrics: MetricsSource[];
   sampleIntervalMs: number;
@@ -80,10 +94,15 @@ export type ConfigResult = { ok: true; config: ConsoleConfig } | { ok: false; er
  * `readEnv` and derives the configuration. Empty values count as unset. Errors name the
  * variable and the rule, never the value (it may be a secret, and DATABASE_URL holds a password).
  */
-export function loadConfig(environment: Record<string, string | undefined>): ConfigResult {
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  readFile?: ReadTextFile,
+): ConfigResult {
   const read = readEnv(EnvSchema, environment);
   if (!read.ok) return read;
   const { env } = read;
+  const kafkaConnection = resolveKafkaConnection(env, readFile);
+  if (!kafkaConnection.ok) return kafkaConnection;
   if (env.CONSOLE_API_KEYS.some((key) => key.length < MIN_CONSOLE_KEY_LENGTH)) {
     return {
       ok: false,
@@ -97,8 +116,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       host: env.HOST,
       apiKeys: env.CONSOLE_API_KEYS,
       databaseUrl: env.DATABASE_URL,
+      databaseCaFile: env.DATABASE_CA_FILE,
       databaseRole: env.CONSOLE_DATABASE_ROLE,
       kafkaBrokers: env.KAFKA_BROKERS,
+      kafkaConnection: kafkaConnection.connection,
       eventsTopic: env.EVENTS_TOPIC,
       metrics: env.METRICS_URLS.map((entry) => {
         const at = entry.indexOf('=');

@@ -1,4 +1,4 @@
-import type { Database } from '@novamed-stream/db';
+import { type Database, withCaFile } from '@novamed-stream/db';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
@@ -8,6 +8,8 @@ export interface ConsoleDbOptions {
   /** The read-only role every connection takes (`console_reader`, made by a migration). */
   role: string;
   maxConnections?: number;
+  /** DATABASE_CA_FILE (see the db package's `createDb`). */
+  caFile?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ConsoleDbOptions {
 export function createConsoleDb(options: ConsoleDbOptions): Kysely<Database> {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.role)) throw new Error('invalid role name');
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    connectionString: withCaFile(options.connectionString, options.caFile),
     max: options.maxConnections ?? 4,
     application_name: 'novamed-console',
     options: `-c role=${options.role}`,

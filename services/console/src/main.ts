@@ -1,4 +1,4 @@
-import { createKafka, runService } from '@novamed-stream/service-kit';
+import { createKafka, requireKafkaConnection, runService } from '@novamed-stream/service-kit';
 import { sql } from 'kysely';
 import { buildApp } from './build-app.js';
 import { loadConfig } from './config.js';
@@ -24,7 +24,11 @@ await runService({
   logger,
   shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
   start: async () => {
-    const db = createConsoleDb({ connectionString: config.databaseUrl, role: config.databaseRole });
+    const db = createConsoleDb({
+      connectionString: config.databaseUrl,
+      role: config.databaseRole,
+      ...(config.databaseCaFile === undefined ? {} : { caFile: config.databaseCaFile }),
+    });
     try {
       const who = await sql<{ role: string }>`select current_user as role`.execute(db);
       if (who.rows[0]?.role !== config.databaseRole) throw new Error('role not taken');
@@ -34,6 +38,14 @@ await runService({
         `cannot connect to DATABASE_URL as role ${config.databaseRole} (${errorCode(error)}): run the migrations (they create the role) and make the login a member of it (grant ${config.databaseRole} to <login>)`,
       );
     }
+    await requireKafkaConnection({
+      clientId: 'novamed-console',
+      brokers: config.kafkaBrokers,
+      connection: config.kafkaConnection,
+    }).catch(async (error: unknown) => {
+      await db.destroy().catch(() => undefined);
+      throw error;
+    });
     const app = await buildApp({
       apiKeys: config.apiKeys,
       db,
@@ -43,6 +55,7 @@ await runService({
         logger,
         // Few connection retries: a page waiting for an unreachable broker shows 503 soon.
         retry: { retries: 2 },
+        connection: config.kafkaConnection,
       }),
       topic: config.eventsTopic,
       metrics: config.metrics,

@@ -1,5 +1,12 @@
 import { EVENTS_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
-import { EnvType, readEnv } from '@novamed-stream/service-kit';
+import {
+  EnvType,
+  type KafkaConnection,
+  KafkaConnectionEnv,
+  type ReadTextFile,
+  readEnv,
+  resolveKafkaConnection,
+} from '@novamed-stream/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -27,6 +34,7 @@ export const EnvSchema = Type.Object({
   }),
   KAFKA_BROKERS: EnvType.brokers({ description: 'comma-separated host:port list' }),
   KAFKA_CLIENT_ID: EnvType.string({ default: 'novamed-ingress' }),
+  ...KafkaConnectionEnv,
   EVENTS_TOPIC: EnvType.string({ pattern: TOPIC_NAME, default: EVENTS_TOPIC }),
   QUARANTINE_TOPIC: EnvType.string({ pattern: TOPIC_NAME, default: QUARANTINE_TOPIC }),
   TOPIC_PARTITIONS: int(1, 10_000, 6, 'partitions when the topics are created'),
@@ -93,6 +101,8 @@ export interface IngressConfig {
   apiKeys: string[];
   kafkaBrokers: string[];
   kafkaClientId: string;
+  /** TLS and SASL of the Kafka connections (files already read). */
+  kafkaConnection: KafkaConnection;
   topics: TopicsConfig;
   limits: IngressLimits;
   http: HttpTimeouts;
@@ -110,11 +120,16 @@ export type ConfigResult = { ok: true; config: IngressConfig } | { ok: false; er
  * configuration. Empty values count as unset. Errors name the variable and the rule, never the
  * value (it may be a secret).
  */
-export function loadConfig(environment: Record<string, string | undefined>): ConfigResult {
+export function loadConfig(
+  environment: Record<string, string | undefined>,
+  readFile?: ReadTextFile,
+): ConfigResult {
   const read = readEnv(EnvSchema, environment);
   if (!read.ok) return read;
   const { env } = read;
   const errors: string[] = [];
+  const kafkaConnection = resolveKafkaConnection(env, readFile);
+  if (!kafkaConnection.ok) errors.push(...kafkaConnection.errors);
   const apiKeys = env.WEBHOOK_API_KEYS;
   if (apiKeys.some((key) => key.length < MIN_API_KEY_LENGTH)) {
     errors.push(`WEBHOOK_API_KEYS: every key must be at least ${MIN_API_KEY_LENGTH} characters`);
@@ -128,7 +143,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
   if (env.MAX_BATCH_BYTES < env.BODY_LIMIT_BYTES + 1024) {
     errors.push('MAX_BATCH_BYTES must exceed BODY_LIMIT_BYTES (one event must fit a batch)');
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0 || !kafkaConnection.ok) return { ok: false, errors };
 
   return {
     ok: true,
@@ -139,6 +154,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       apiKeys,
       kafkaBrokers: env.KAFKA_BROKERS,
       kafkaClientId: env.KAFKA_CLIENT_ID,
+      kafkaConnection: kafkaConnection.connection,
       topics: {
         events: env.EVENTS_TOPIC,
         quarantine: env.QUARANTINE_TOPIC,

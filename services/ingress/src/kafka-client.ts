@@ -1,4 +1,4 @@
-import { createKafka } from '@novamed-stream/service-kit';
+import { createKafka, type KafkaConnection } from '@novamed-stream/service-kit';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
@@ -11,6 +11,8 @@ export interface KafkaClientOptions {
   requestTimeoutMs: number;
   /** Timeout of one TCP connection attempt, in ms. Default 1000. */
   connectionTimeoutMs?: number;
+  /** TLS and SASL; default plain text. */
+  connection?: KafkaConnection;
 }
 
 /**
@@ -23,6 +25,9 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     brokers: options.brokers,
     logger: options.logger,
     connectionTimeoutMs: options.connectionTimeoutMs ?? 1000,
+    // A SASL handshake fails or succeeds well within the append deadline.
+    authenticationTimeoutMs: 3000,
+    ...(options.connection ? { connection: options.connection } : {}),
     requestTimeoutMs: options.requestTimeoutMs,
     // Connection and metadata retries: a few quick ones, then fail so the caller can answer 503.
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000, factor: 0.2, multiplier: 2 },

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createLogDestination, flushLogger, retry, runService } from '@novamed-stream/service-kit';
+import {
+  createLogDestination,
+  flushLogger,
+  KafkaConnectionError,
+  requireKafkaConnection,
+  retry,
+  runService,
+} from '@novamed-stream/service-kit';
 import { buildApp, type IngressApp } from './build-app.js';
 import { type IngressConfig, loadConfig } from './config.js';
 import { createKafkaClient } from './kafka-client.js';
@@ -26,6 +33,23 @@ function readTls(tls: NonNullable<IngressConfig['tls']>): { cert: Buffer; key: B
     }
   };
   return { cert: read('TLS_CERT_FILE', tls.certFile), key: read('TLS_KEY_FILE', tls.keyFile) };
+}
+
+/**
+ * Stops the process within seconds when a secured-connection setting is wrong (refused password,
+ * untrusted certificate, TLS against plain text): retrying cannot fix those.
+ */
+async function checkKafkaSettings(): Promise<void> {
+  try {
+    await requireKafkaConnection({
+      clientId: config.kafkaClientId,
+      brokers: config.kafkaBrokers,
+      connection: config.kafkaConnection,
+    });
+  } catch (error) {
+    if (error instanceof KafkaConnectionError) fail(error.message);
+    throw error;
+  }
 }
 
 /** Creates or checks the topics; false when one has another shape than configured. */
@@ -66,6 +90,7 @@ const build = () =>
       clientId: config.kafkaClientId,
       logger,
       requestTimeoutMs: config.limits.appendDeadlineMs,
+      connection: config.kafkaConnection,
     }),
     topics: config.topics,
     webhookPath: config.webhookPath,
@@ -77,6 +102,7 @@ const build = () =>
   });
 
 if (command === 'ensure-topics') {
+  await checkKafkaSettings();
   const app = await build();
   const ok = await ensureTopics(app, 1);
   await app.close();
@@ -89,6 +115,7 @@ await runService({
   logger,
   shutdownTimeoutMs: config.shutdownTimeoutMs,
   start: async (signal) => {
+    await checkKafkaSettings();
     const app = await build();
     await ensureTopics(app, TOPIC_ATTEMPTS, signal);
     await app.listen({ port: config.port, host: config.host });

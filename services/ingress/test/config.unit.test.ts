@@ -84,6 +84,44 @@ describe('loadConfig', () => {
     expect(errors.join()).not.toContain('short-key');
   });
 
+  it('reads the secured Kafka connection (files only once every variable is valid) and names an unreadable file', () => {
+    const files: Record<string, string> = {
+      '/run/secrets/kafka': 'from-a-file\n',
+      '/ca.pem': 'CA',
+    };
+    const read = (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return text;
+    };
+    const secured = {
+      ...minimal,
+      KAFKA_SSL_CA_FILE: '/ca.pem',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'ingress',
+      KAFKA_SASL_PASSWORD_FILE: '/run/secrets/kafka',
+    };
+    const result = loadConfig(secured, read);
+    expect(result.ok && result.config.kafkaConnection).toEqual({
+      ssl: { ca: 'CA', caVariable: 'KAFKA_SSL_CA_FILE' },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: 'ingress',
+        password: 'from-a-file',
+        passwordVariable: 'KAFKA_SASL_PASSWORD_FILE',
+      },
+    });
+    const bad = loadConfig(
+      { ...secured, KAFKA_SSL_CA_FILE: '/missing.pem', LINGER_MS: '-1' },
+      read,
+    );
+    expect(bad.ok ? [] : bad.errors).toEqual(['LINGER_MS must be an integer from 0 to 1000']);
+    const badFile = loadConfig({ ...secured, KAFKA_SSL_CA_FILE: '/missing.pem' }, read);
+    expect(badFile.ok ? [] : badFile.errors).toEqual([
+      'KAFKA_SSL_CA_FILE: cannot read /missing.pem (ENOENT)',
+    ]);
+  });
+
   it('refuses half a TLS configuration and equal topic names', () => {
     expect(errorsOf({ ...minimal, TLS_CERT_FILE: '/c.pem' })).toContain(
       'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
