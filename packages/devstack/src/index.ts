@@ -14,6 +14,7 @@ export { renderKafkaLog4jProperties } from './kafka-log4j-properties.js';
 export { type KafkaReadiness, type WaitForKafkaOptions, waitForKafka } from './kafka-readiness.js';
 export {
   type KafkaServerPropertiesOptions,
+  type KafkaVoter,
   renderKafkaServerProperties,
 } from './kafka-server-properties.js';
 export { type EnsuredTopic, type EnsureTopicOptions, ensureTopic } from './kafka-topic.js';

@@ -9,7 +9,7 @@ import { assertPortFree, LOCAL_HOST } from './free-port.js';
 import { DEFAULT_KAFKA_VERSION } from './kafka-jars.js';
 import { renderKafkaLog4jProperties } from './kafka-log4j-properties.js';
 import { waitForKafka } from './kafka-readiness.js';
-import { renderKafkaServerProperties } from './kafka-server-properties.js';
+import { type KafkaVoter, renderKafkaServerProperties } from './kafka-server-properties.js';
 import { readLogTail } from './log-tail.js';
 import { runCommand } from './run-command.js';
 
@@ -42,6 +42,24 @@ export interface KafkaBrokerOptions {
   controllerPortEnvVar?: string;
   /** Kafka version of the jars, for messages only. Default 4.1.1. */
   version?: string;
+  /** KRaft node id. Default 1. */
+  nodeId?: number;
+  /** Every controller of the cluster, this node included. Default: this node alone. */
+  voters?: readonly KafkaVoter[];
+  /**
+   * Cluster id written when the storage is formatted; every node of one cluster needs the same.
+   * Default: a new random id (a single-node cluster).
+   */
+  clusterId?: string;
+  /** Replication factor of internal and default topics. Default 1. */
+  replicationFactor?: number;
+  /** `min.insync.replicas` of internal and default topics. Default 1. */
+  minInsyncReplicas?: number;
+  /**
+   * Whether {@link KafkaBroker.start} waits for the group coordinator and producer ids too.
+   * Default true; a cluster's nodes cannot serve them until a quorum of nodes runs.
+   */
+  waitForCoordinators?: boolean;
 }
 
 /**
@@ -134,6 +152,7 @@ export class KafkaBroker {
 
     const readiness = await waitForKafka(this.brokers, {
       timeoutMs: this.options.startTimeoutMs ?? 60_000,
+      coordinators: this.options.waitForCoordinators ?? true,
       abortReason: () => {
         if (options.signal?.aborted) return 'start aborted';
         if (spawnError) return `could not run ${this.javaBin}: ${spawnError.message}`;
@@ -204,6 +223,10 @@ export class KafkaBroker {
       port: this.port,
       controllerPort: this.controllerPort,
       logDirs: this.logDirs,
+      nodeId: this.options.nodeId,
+      voters: this.options.voters,
+      replicationFactor: this.options.replicationFactor,
+      minInsyncReplicas: this.options.minInsyncReplicas,
     });
   }
 
@@ -229,7 +252,7 @@ export class KafkaBroker {
         'kafka.tools.StorageTool',
         'format',
         '-t',
-        randomClusterId(),
+        this.options.clusterId ?? randomClusterId(),
         '-c',
         this.serverProperties,
       ],
