@@ -3,6 +3,11 @@ export { DevstackError, isDevstackError } from './errors.js';
 export { assertPortFree, findFreePorts, isPortFree, LOCAL_HOST } from './free-port.js';
 export { KafkaBroker, type KafkaBrokerOptions, randomClusterId } from './kafka-broker.js';
 export {
+  KafkaCluster,
+  type KafkaClusterOptions,
+  type KafkaNodePorts,
+} from './kafka-cluster.js';
+export {
   DEFAULT_KAFKA_VERSION,
   defaultKafkaCacheDir,
   parseJavaMajorVersion,
@@ -21,6 +26,7 @@ export { type EnsuredTopic, type EnsureTopicOptions, ensureTopic } from './kafka
 export { readLogTail } from './log-tail.js';
 export { ensurePostgresBinaries } from './postgres-binaries.js';
 export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
+export { type ReplicationSettings, replicationForBrokers } from './replication-for-brokers.js';
 export { findRepoRoot } from './repo-root.js';
 export { runLocalStack, type StackExtension, type StartedExtension } from './run-local-stack.js';
 export { EVENTS_TOPIC, type RunningStack, type StackOptions, startStack } from './stack.js';
