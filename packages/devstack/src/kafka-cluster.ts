@@ -115,7 +115,7 @@ export class KafkaCluster {
   /**
    * Starts every node that is not running, in parallel, and resolves once the cluster serves
    * clients (metadata, group coordinator, producer ids). If a node fails to start, the nodes this
-   * call started are stopped and the error is rethrown.
+   * call started are stopped and the error is rethrown (the signal's reason when aborted).
    */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.ensureClusterId();
@@ -139,12 +139,13 @@ export class KafkaCluster {
       );
     }
     await Promise.all(stopped.map((node) => node.stop()));
+    if (options.signal?.aborted) throw options.signal.reason;
     throw failed[0];
   }
 
   /**
    * Starts one stopped node (after {@link KafkaBroker.kill} or `stop`) and resolves once it
-   * serves clients again, with the other nodes' quorum.
+   * answers metadata again; its replicas may still be catching up (not yet in the ISR).
    */
   async startNode(nodeId: number): Promise<void> {
     await this.ensureClusterId();
