@@ -129,6 +129,12 @@ export async function scenarioEnvironment(
       brokers,
       logLevel: logLevel.NOTHING,
     });
+    // The services create their own topics (the projectors the dead-letter topic): on a cluster,
+    // with its replication factor, or an RF 1 partition on a stopped node has no leader and
+    // stalls clients' metadata requests.
+    const replicationEnv: Record<string, string> = cluster
+      ? { TOPIC_REPLICATION_FACTOR: String(cluster.replicationFactor) }
+      : {};
     const apiKey = `relkey-${randomBytes(18).toString('base64url')}`;
     const feed = new CanaryFeed({ seed: options.seed ?? 7 });
 
@@ -154,6 +160,7 @@ export async function scenarioEnvironment(
           quarantineTopic,
           logDir,
           ...overrides,
+          env: { ...replicationEnv, ...overrides.env },
         });
         processes.push(ingress.process);
         return ingress;
@@ -166,6 +173,7 @@ export async function scenarioEnvironment(
           topic,
           logDir,
           ...overrides,
+          env: { ...replicationEnv, ...overrides.env },
         });
         processes.push(service);
         return service;
