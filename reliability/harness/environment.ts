@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
-import { ensureTopic, type KafkaBroker, type PostgresServer } from '@novamed-stream/devstack';
+import {
+  ensureTopic,
+  type KafkaBroker,
+  type KafkaCluster,
+  type PostgresServer,
+} from '@novamed-stream/devstack';
 import { EVENTS_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
 import {
   createTestDatabase,
   startDedicatedBroker,
+  startDedicatedCluster,
   startDedicatedPostgres,
   testStack,
   uniqueName,
@@ -31,6 +37,11 @@ export interface EnvironmentOptions {
   name: string;
   /** A broker of the scenario's own (to kill and restart), else the shared one. */
   dedicatedBroker?: boolean;
+  /**
+   * A three-node cluster of the scenario's own (to kill nodes); its topics get replication
+   * factor 3 and min ISR 2.
+   */
+  dedicatedCluster?: boolean;
   /** A Postgres of the scenario's own (to restart), else a database on the shared one. */
   dedicatedPostgres?: boolean;
   /** Partitions of the events topic. Default 6. */
@@ -48,6 +59,7 @@ export interface ScenarioEnvironment {
   readonly logDir: string;
   readonly brokers: string[];
   readonly broker: KafkaBroker | undefined;
+  readonly cluster: KafkaCluster | undefined;
   readonly postgres: PostgresServer | undefined;
   readonly databaseUrl: string;
   readonly db: Kysely<Database>;
@@ -81,7 +93,9 @@ export async function scenarioEnvironment(
   try {
     const broker = options.dedicatedBroker ? await startDedicatedBroker() : undefined;
     if (broker) cleanups.unshift(() => broker.stop());
-    const brokers = broker ? broker.brokers : stack.kafkaBrokers;
+    const cluster = options.dedicatedCluster ? await startDedicatedCluster(3) : undefined;
+    if (cluster) cleanups.unshift(() => cluster.stop());
+    const brokers = broker?.brokers ?? cluster?.brokers ?? stack.kafkaBrokers;
     const postgres = options.dedicatedPostgres ? await startDedicatedPostgres() : undefined;
     if (postgres) cleanups.unshift(() => postgres.stop());
     let databaseUrl: string;
@@ -98,13 +112,29 @@ export async function scenarioEnvironment(
     const topic = uniqueName(`${EVENTS_TOPIC}.rel-${options.name}`);
     const quarantineTopic = uniqueName(`${QUARANTINE_TOPIC}.rel-${options.name}`);
     for (const t of [topic, quarantineTopic]) {
-      await ensureTopic({ brokers, topic: t, partitions: options.partitions ?? 6 });
+      await ensureTopic({
+        brokers,
+        topic: t,
+        partitions: options.partitions ?? 6,
+        ...(cluster
+          ? {
+              replicationFactor: cluster.replicationFactor,
+              minInsyncReplicas: cluster.minInsyncReplicas,
+            }
+          : {}),
+      });
     }
     const kafka = new Kafka({
       clientId: `reliability-${options.name}`,
       brokers,
       logLevel: logLevel.NOTHING,
     });
+    // The services create their own topics (the projectors the dead-letter topic): on a cluster,
+    // with its replication factor, or an RF 1 partition on a stopped node has no leader and
+    // stalls clients' metadata requests.
+    const replicationEnv: Record<string, string> = cluster
+      ? { TOPIC_REPLICATION_FACTOR: String(cluster.replicationFactor) }
+      : {};
     const apiKey = `relkey-${randomBytes(18).toString('base64url')}`;
     const feed = new CanaryFeed({ seed: options.seed ?? 7 });
 
@@ -113,6 +143,7 @@ export async function scenarioEnvironment(
       logDir,
       brokers,
       broker,
+      cluster,
       postgres,
       databaseUrl,
       db,
@@ -129,6 +160,7 @@ export async function scenarioEnvironment(
           quarantineTopic,
           logDir,
           ...overrides,
+          env: { ...replicationEnv, ...overrides.env },
         });
         processes.push(ingress.process);
         return ingress;
@@ -141,6 +173,7 @@ export async function scenarioEnvironment(
           topic,
           logDir,
           ...overrides,
+          env: { ...replicationEnv, ...overrides.env },
         });
         processes.push(service);
         return service;

@@ -122,6 +122,7 @@ export function systemExtension(options: UpOptions): StackExtension {
           brokers: stack.kafkaBrokers,
           topic,
           partitions: options.topicPartitions,
+          ...stack.topicReplication,
         });
       }
 
@@ -129,6 +130,8 @@ export function systemExtension(options: UpOptions): StackExtension {
         KAFKA_BROKERS: stack.kafkaBrokers.join(','),
         DATABASE_URL: stack.databaseUrl,
         TOPIC_PARTITIONS: String(options.topicPartitions),
+        // The topics exist by now; the services check theirs against this and log a mismatch.
+        TOPIC_REPLICATION_FACTOR: String(stack.topicReplication.replicationFactor),
         KAFKAJS_NO_PARTITIONER_WARNING: '1',
       };
       const specs: ServiceSpec[] = [

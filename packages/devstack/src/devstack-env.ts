@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { EnvType, readEnv } from '@novamed-stream/service-kit';
 import { Type } from '@sinclair/typebox';
 import { DevstackError } from './errors.js';
+import type { KafkaNodePorts } from './kafka-cluster.js';
+import { replicationForBrokers } from './replication-for-brokers.js';
 
 /** The local stack's settings, read from the environment by {@link readDevstackEnv}. */
 export interface DevstackEnv {
@@ -18,6 +20,15 @@ export interface DevstackEnv {
   postgresPort: number;
   /** TOPIC_PARTITIONS, default 6. */
   topicPartitions: number;
+  /**
+   * KAFKA_BROKER_COUNT, default 1: local KRaft nodes. Node `n` (1-based) listens on
+   * `kafkaPort + 100 * (n - 1)` and `kafkaControllerPort + 100 * (n - 1)`.
+   */
+  kafkaBrokerCount: number;
+  /** TOPIC_REPLICATION_FACTOR, default: the broker count, at most 3. */
+  topicReplicationFactor: number;
+  /** TOPIC_MIN_INSYNC_REPLICAS, default 2 with 3+ brokers, else 1. */
+  topicMinInsyncReplicas: number;
   /** DEVSTACK_DATA_DIR, default `<system temp>/novamed-stream/dev`. */
   dataDir: string;
 }
@@ -30,6 +41,11 @@ export const DEVSTACK_ENV_VARS = {
   KAFKA_CONTROLLER_PORT: 'port of the local KRaft controller (default 9093)',
   POSTGRES_PORT: 'port of the local Postgres (default 54329)',
   TOPIC_PARTITIONS: 'partitions of novamed.events.v1 when it is created (default 6)',
+  KAFKA_BROKER_COUNT:
+    'local Kafka nodes (default 1); node n uses KAFKA_PORT and KAFKA_CONTROLLER_PORT + 100*(n-1)',
+  TOPIC_REPLICATION_FACTOR: 'replication factor of new topics (default: broker count, at most 3)',
+  TOPIC_MIN_INSYNC_REPLICAS:
+    'min.insync.replicas of new topics (default 2 with 3+ brokers, else 1)',
   DEVSTACK_DATA_DIR: 'folder for the local Kafka and Postgres data',
 } as const;
 
@@ -45,6 +61,9 @@ const DevstackEnvSchema = Type.Object({
   KAFKA_CONTROLLER_PORT: EnvType.port({ default: 9093 }),
   POSTGRES_PORT: EnvType.port({ default: 54_329 }),
   TOPIC_PARTITIONS: EnvType.integer(1, 1_000, { default: 6 }),
+  KAFKA_BROKER_COUNT: EnvType.integer(1, 9, { default: 1 }),
+  TOPIC_REPLICATION_FACTOR: Type.Optional(EnvType.integer(1, 9)),
+  TOPIC_MIN_INSYNC_REPLICAS: Type.Optional(EnvType.integer(1, 9)),
   DEVSTACK_DATA_DIR: Type.Optional(EnvType.string()),
 });
 
@@ -57,9 +76,28 @@ export function readDevstackEnv(env: NodeJS.ProcessEnv = process.env): DevstackE
   const read = readEnv(DevstackEnvSchema, env);
   const problems = read.ok ? [] : read.errors;
   if (read.ok) {
-    const ports = [read.env.KAFKA_PORT, read.env.KAFKA_CONTROLLER_PORT, read.env.POSTGRES_PORT];
+    const { KAFKA_BROKER_COUNT: count, KAFKA_PORT: port, KAFKA_CONTROLLER_PORT: cport } = read.env;
+    const ports = [
+      ...kafkaNodePorts(count, port, cport).flatMap((node) => [node.port, node.controllerPort]),
+      read.env.POSTGRES_PORT,
+    ];
     if (new Set(ports).size !== ports.length) {
-      problems.push('KAFKA_PORT, KAFKA_CONTROLLER_PORT and POSTGRES_PORT must all differ.');
+      problems.push(
+        'KAFKA_PORT, KAFKA_CONTROLLER_PORT and POSTGRES_PORT must all differ (with ' +
+          "KAFKA_BROKER_COUNT > 1, also from the other nodes' ports, 100 apart).",
+      );
+    }
+    if (ports.some((p) => p > 65_535)) {
+      problems.push('KAFKA_PORT and KAFKA_CONTROLLER_PORT leave no room for every node.');
+    }
+    const replicationFactor = read.env.TOPIC_REPLICATION_FACTOR;
+    if (replicationFactor !== undefined && replicationFactor > count) {
+      problems.push('TOPIC_REPLICATION_FACTOR must not exceed KAFKA_BROKER_COUNT.');
+    }
+    const minIsr = read.env.TOPIC_MIN_INSYNC_REPLICAS;
+    const effectiveRf = replicationFactor ?? replicationForBrokers(count).replicationFactor;
+    if (minIsr !== undefined && minIsr > effectiveRf) {
+      problems.push('TOPIC_MIN_INSYNC_REPLICAS must not exceed the replication factor.');
     }
   }
   if (!read.ok || problems.length > 0) {
@@ -68,6 +106,7 @@ export function readDevstackEnv(env: NodeJS.ProcessEnv = process.env): DevstackE
     });
   }
   const values = read.env;
+  const defaults = replicationForBrokers(values.KAFKA_BROKER_COUNT);
   return {
     kafkaBrokers: values.KAFKA_BROKERS,
     databaseUrl: values.DATABASE_URL,
@@ -75,6 +114,24 @@ export function readDevstackEnv(env: NodeJS.ProcessEnv = process.env): DevstackE
     kafkaControllerPort: values.KAFKA_CONTROLLER_PORT,
     postgresPort: values.POSTGRES_PORT,
     topicPartitions: values.TOPIC_PARTITIONS,
+    kafkaBrokerCount: values.KAFKA_BROKER_COUNT,
+    topicReplicationFactor: values.TOPIC_REPLICATION_FACTOR ?? defaults.replicationFactor,
+    topicMinInsyncReplicas: values.TOPIC_MIN_INSYNC_REPLICAS ?? defaults.minInsyncReplicas,
     dataDir: values.DEVSTACK_DATA_DIR ?? join(tmpdir(), 'novamed-stream', 'dev'),
   };
+}
+
+/**
+ * The ports of `count` local Kafka nodes: node `n` (1-based) on `port + 100 * (n - 1)` and
+ * `controllerPort + 100 * (n - 1)`, so 9092/9093, 9192/9193, 9292/9293 by default.
+ */
+export function kafkaNodePorts(
+  count: number,
+  port: number,
+  controllerPort: number,
+): KafkaNodePorts[] {
+  return Array.from({ length: count }, (_, index) => ({
+    port: port + 100 * index,
+    controllerPort: controllerPort + 100 * index,
+  }));
 }

@@ -23,8 +23,44 @@ describe('readDevstackEnv', () => {
       kafkaControllerPort: 9093,
       postgresPort: 54_329,
       topicPartitions: 6,
+      kafkaBrokerCount: 1,
+      topicReplicationFactor: 1,
+      topicMinInsyncReplicas: 1,
       dataDir: join(tmpdir(), 'novamed-stream', 'dev'),
     });
+  });
+
+  it('defaults three brokers to RF 3 and min ISR 2, and lets both be set', () => {
+    expect(readDevstackEnv({ KAFKA_BROKER_COUNT: '3' })).toMatchObject({
+      kafkaBrokerCount: 3,
+      topicReplicationFactor: 3,
+      topicMinInsyncReplicas: 2,
+    });
+    expect(
+      readDevstackEnv({
+        KAFKA_BROKER_COUNT: '3',
+        TOPIC_REPLICATION_FACTOR: '2',
+        TOPIC_MIN_INSYNC_REPLICAS: '1',
+      }),
+    ).toMatchObject({ topicReplicationFactor: 2, topicMinInsyncReplicas: 1 });
+  });
+
+  it('refuses a replication factor above the broker count and min ISR above it', () => {
+    expect(errorOf(() => readDevstackEnv({ TOPIC_REPLICATION_FACTOR: '3' })).message).toMatch(
+      /TOPIC_REPLICATION_FACTOR must not exceed KAFKA_BROKER_COUNT/,
+    );
+    expect(
+      errorOf(() => readDevstackEnv({ KAFKA_BROKER_COUNT: '3', TOPIC_MIN_INSYNC_REPLICAS: '4' }))
+        .message,
+    ).toMatch(/TOPIC_MIN_INSYNC_REPLICAS must not exceed/);
+  });
+
+  it('refuses node ports that collide with Postgres', () => {
+    expect(
+      errorOf(() =>
+        readDevstackEnv({ KAFKA_BROKER_COUNT: '3', KAFKA_PORT: '9000', POSTGRES_PORT: '9200' }),
+      ).message,
+    ).toMatch(/must all differ/);
   });
 
   it('reads every variable', () => {
@@ -35,6 +71,9 @@ describe('readDevstackEnv', () => {
       KAFKA_CONTROLLER_PORT: '19093',
       POSTGRES_PORT: '15432',
       TOPIC_PARTITIONS: '12',
+      KAFKA_BROKER_COUNT: '3',
+      TOPIC_REPLICATION_FACTOR: '3',
+      TOPIC_MIN_INSYNC_REPLICAS: '3',
       DEVSTACK_DATA_DIR: '/var/tmp/stack',
     });
     expect(env).toEqual({
@@ -44,6 +83,9 @@ describe('readDevstackEnv', () => {
       kafkaControllerPort: 19_093,
       postgresPort: 15_432,
       topicPartitions: 12,
+      kafkaBrokerCount: 3,
+      topicReplicationFactor: 3,
+      topicMinInsyncReplicas: 3,
       dataDir: '/var/tmp/stack',
     });
   });

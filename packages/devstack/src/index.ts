@@ -4,6 +4,11 @@ export { assertPortFree, findFreePorts, isPortFree, LOCAL_HOST } from './free-po
 export { type GeneratedCertificates, generateCertificates } from './generate-certificates.js';
 export { KafkaBroker, type KafkaBrokerOptions, randomClusterId } from './kafka-broker.js';
 export {
+  KafkaCluster,
+  type KafkaClusterOptions,
+  type KafkaNodePorts,
+} from './kafka-cluster.js';
+export {
   DEFAULT_KAFKA_VERSION,
   defaultKafkaCacheDir,
   parseJavaMajorVersion,
@@ -21,12 +26,14 @@ export {
 } from './kafka-sasl-ssl-properties.js';
 export {
   type KafkaServerPropertiesOptions,
+  type KafkaVoter,
   renderKafkaServerProperties,
 } from './kafka-server-properties.js';
 export { type EnsuredTopic, type EnsureTopicOptions, ensureTopic } from './kafka-topic.js';
 export { readLogTail } from './log-tail.js';
 export { ensurePostgresBinaries } from './postgres-binaries.js';
 export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
+export { type ReplicationSettings, replicationForBrokers } from './replication-for-brokers.js';
 export { findRepoRoot } from './repo-root.js';
 export { runLocalStack, type StackExtension, type StartedExtension } from './run-local-stack.js';
 export { ServiceProcess, type ServiceSpec } from './service-process.js';

@@ -14,7 +14,7 @@ import {
   renderKafkaSaslSslProperties,
   scramFormatArgs,
 } from './kafka-sasl-ssl-properties.js';
-import { renderKafkaServerProperties } from './kafka-server-properties.js';
+import { type KafkaVoter, renderKafkaServerProperties } from './kafka-server-properties.js';
 import { readLogTail } from './log-tail.js';
 import { runCommand } from './run-command.js';
 
@@ -53,6 +53,24 @@ export interface KafkaBrokerOptions {
    * first start of a data folder.
    */
   saslSsl?: KafkaSaslSslListener;
+  /** KRaft node id. Default 1. */
+  nodeId?: number;
+  /** Every controller of the cluster, this node included. Default: this node alone. */
+  voters?: readonly KafkaVoter[];
+  /**
+   * Cluster id written when the storage is formatted; every node of one cluster needs the same.
+   * Default: a new random id (a single-node cluster).
+   */
+  clusterId?: string;
+  /** Replication factor of internal and default topics. Default 1. */
+  replicationFactor?: number;
+  /** `min.insync.replicas` of internal and default topics. Default 1. */
+  minInsyncReplicas?: number;
+  /**
+   * Whether {@link KafkaBroker.start} waits for the group coordinator and producer ids too.
+   * Default true; a cluster's nodes cannot serve them until a quorum of nodes runs.
+   */
+  waitForCoordinators?: boolean;
 }
 
 /**
@@ -151,6 +169,7 @@ export class KafkaBroker {
 
     const readiness = await waitForKafka(this.brokers, {
       timeoutMs: this.options.startTimeoutMs ?? 60_000,
+      coordinators: this.options.waitForCoordinators ?? true,
       abortReason: () => {
         if (options.signal?.aborted) return 'start aborted';
         if (spawnError) return `could not run ${this.javaBin}: ${spawnError.message}`;
@@ -221,6 +240,10 @@ export class KafkaBroker {
       port: this.port,
       controllerPort: this.controllerPort,
       logDirs: this.logDirs,
+      nodeId: this.options.nodeId,
+      voters: this.options.voters,
+      replicationFactor: this.options.replicationFactor,
+      minInsyncReplicas: this.options.minInsyncReplicas,
     });
     const listener = this.options.saslSsl;
     return listener ? `${base}${renderKafkaSaslSslProperties(listener, this)}` : base;
@@ -248,7 +271,7 @@ export class KafkaBroker {
         'kafka.tools.StorageTool',
         'format',
         '-t',
-        randomClusterId(),
+        this.options.clusterId ?? randomClusterId(),
         '-c',
         this.serverProperties,
         ...scramFormatArgs(this.options.saslSsl?.users ?? []),

@@ -63,4 +63,46 @@ describe('renderKafkaServerProperties', () => {
       .map((line) => line.split('=')[0]);
     expect(new Set(keys).size).toBe(keys.length);
   });
+
+  it('never elects an out-of-sync replica leader', () => {
+    expect(properties.get('unclean.leader.election.enable')).toBe('false');
+  });
+
+  it('renders one node of a three-node cluster: own id, every voter, RF 3 and min ISR 2', () => {
+    const node = parse(
+      renderKafkaServerProperties({
+        port: 19192,
+        controllerPort: 19193,
+        logDirs: '/data/node-2/logs',
+        nodeId: 2,
+        voters: [
+          { nodeId: 1, controllerPort: 19093 },
+          { nodeId: 2, controllerPort: 19193 },
+          { nodeId: 3, controllerPort: 19293 },
+        ],
+        replicationFactor: 3,
+        minInsyncReplicas: 2,
+      }),
+    );
+    expect(node.get('node.id')).toBe('2');
+    expect(node.get('controller.quorum.voters')).toBe(
+      '1@127.0.0.1:19093,2@127.0.0.1:19193,3@127.0.0.1:19293',
+    );
+    expect(node.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19192');
+    for (const key of [
+      'offsets.topic.replication.factor',
+      'transaction.state.log.replication.factor',
+      'default.replication.factor',
+      'share.coordinator.state.topic.replication.factor',
+    ]) {
+      expect(node.get(key), key).toBe('3');
+    }
+    for (const key of [
+      'transaction.state.log.min.isr',
+      'min.insync.replicas',
+      'share.coordinator.state.topic.min.isr',
+    ]) {
+      expect(node.get(key), key).toBe('2');
+    }
+  });
 });

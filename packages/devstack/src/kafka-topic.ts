@@ -8,6 +8,8 @@ export interface EnsureTopicOptions {
   partitions?: number;
   /** Replication factor when the topic is created. Default 1. */
   replicationFactor?: number;
+  /** `min.insync.replicas` when the topic is created. Default: the broker's. */
+  minInsyncReplicas?: number;
   /** Topic configs when the topic is created (e.g. `{ 'retention.ms': '-1' }`). */
   config?: Record<string, string>;
   /** Give up after this long. Default 30 s. */
@@ -33,6 +35,7 @@ export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsuredT
       topic: options.topic,
       partitions: options.partitions ?? 1,
       replicationFactor: options.replicationFactor ?? 1,
+      minInsyncReplicas: options.minInsyncReplicas,
       ...(options.config ? { config: options.config } : {}),
     };
     const [check] = await ensureTopics(admin, [spec], {

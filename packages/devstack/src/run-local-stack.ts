@@ -5,6 +5,7 @@
  */
 import { readDevstackEnv } from './devstack-env.js';
 import { DevstackError, isDevstackError } from './errors.js';
+import type { KafkaBroker } from './kafka-broker.js';
 import { type EnsuredTopic, ensureTopic } from './kafka-topic.js';
 import { readLogTail } from './log-tail.js';
 import { startOrphanGuard } from './orphan-guard.js';
@@ -137,10 +138,15 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
       databaseUrl: env.databaseUrl,
       kafkaPort: env.kafkaPort,
       kafkaControllerPort: env.kafkaControllerPort,
+      kafkaBrokerCount: env.kafkaBrokerCount,
+      topicReplication: {
+        replicationFactor: env.topicReplicationFactor,
+        minInsyncReplicas: env.topicMinInsyncReplicas,
+      },
       postgresPort: env.postgresPort,
     });
     const running = stack;
-    guard.watch(running.kafka?.pid, 'SIGTERM');
+    for (const node of running.kafkaNodes) guard.watch(node.pid, 'SIGTERM');
     guard.watch(running.postgres?.pid, 'SIGINT');
     let ext: StartedExtension | undefined;
     const stopAll = async () => {
@@ -150,7 +156,10 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
     };
     const killAll = async () => {
       await ext?.kill?.();
-      await Promise.all([running.kafka?.kill(), running.postgres?.kill()]);
+      await Promise.all([
+        ...running.kafkaNodes.map((node) => node.kill()),
+        running.postgres?.kill(),
+      ]);
       await removeStackFile(stackFile);
     };
     /** An orderly stop, cut short by a second request. */
@@ -174,6 +183,7 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
         brokers: running.kafkaBrokers,
         topic: running.topic,
         partitions: env.topicPartitions,
+        ...running.topicReplication,
       });
     } catch (error) {
       await running.stop();
@@ -199,14 +209,14 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
         startedAt: new Date().toISOString(),
         pids: {
           devstack: process.pid,
-          ...(running.kafka?.pid ? { kafka: running.kafka.pid } : {}),
+          ...Object.fromEntries(kafkaNodeEntries(running, (node) => node.pid)),
           ...(running.postgres?.pid ? { postgres: running.postgres.pid } : {}),
           ...ext?.pids,
         },
         ...ext?.stackFields,
         dataDir: env.dataDir,
         logFiles: {
-          ...(running.kafka ? { kafka: running.kafka.logFile } : {}),
+          ...Object.fromEntries(kafkaNodeEntries(running, (node) => node.logFile)),
           ...(running.postgres ? { postgres: running.postgres.logFile } : {}),
         },
       },
@@ -225,10 +235,12 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
             `${deadPart} exited unexpectedly (its log is in the service logs folder above).`,
           );
         }
-        const dead = [running.kafka, running.postgres].find((server) => server && !server.running);
+        const dead = [...running.kafkaNodes, running.postgres].find(
+          (server) => server && !server.running,
+        );
         if (!dead) return;
         clearInterval(watch);
-        const name = dead === running.kafka ? 'Kafka' : 'Postgres';
+        const name = dead === running.postgres ? 'Postgres' : 'Kafka';
         void readLogTail(dead.logFile).then((tail) =>
           resolve(`${name} exited unexpectedly. Last lines of ${dead.logFile}:\n${tail}\n`),
         );
@@ -278,14 +290,17 @@ function summary(
 ): string {
   const rows: [string, string][] = [
     [
-      stack.kafka ? `Kafka ${stack.kafka.version} (KRaft)` : 'Kafka (KAFKA_BROKERS)',
+      stack.kafka
+        ? `Kafka ${stack.kafka.version} (KRaft${stack.kafkaNodes.length > 1 ? `, ${stack.kafkaNodes.length} nodes` : ''})`
+        : 'Kafka (KAFKA_BROKERS)',
       stack.kafkaBrokers.join(','),
     ],
     ['topic', `${stack.topic} (${topic.partitions} partitions${topic.created ? ', created' : ''})`],
     [stack.postgres ? 'Postgres 17' : 'Postgres (DATABASE_URL)', stack.databaseUrl],
   ];
-  if (stack.kafka) {
-    rows.push(['Kafka data', stack.kafka.dataDir], ['Kafka log', stack.kafka.logFile]);
+  for (const [name, node] of kafkaNodeEntries(stack, (node) => node)) {
+    const suffix = name === 'kafka' ? '' : ` ${name.slice('kafka-'.length)}`;
+    rows.push([`Kafka data${suffix}`, node.dataDir], [`Kafka log${suffix}`, node.logFile]);
   }
   if (stack.postgres) {
     rows.push(['Postgres data', stack.postgres.dataDir], ['Postgres log', stack.postgres.logFile]);
@@ -300,6 +315,20 @@ function summary(
     (ext?.notes?.length ? `\n\n${ext.notes.join('\n')}` : '') +
     '\n\nCtrl-C to stop.'
   );
+}
+
+/**
+ * One entry per local Kafka node, keyed `kafka` (node 1, as with a single broker) then `kafka-2`,
+ * `kafka-3`...; entries whose value is undefined (a node not running) are left out.
+ */
+function kafkaNodeEntries<T>(
+  stack: RunningStack,
+  pick: (node: KafkaBroker) => T | undefined,
+): [string, T][] {
+  return stack.kafkaNodes.flatMap((node, index) => {
+    const value = pick(node);
+    return value === undefined ? [] : [[index === 0 ? 'kafka' : `kafka-${index + 1}`, value]];
+  });
 }
 
 function report(error: unknown): void {

@@ -3,9 +3,11 @@ import pg from 'pg';
 import { DevstackError, isDevstackError } from './errors.js';
 import { findFreePorts } from './free-port.js';
 import { KafkaBroker } from './kafka-broker.js';
+import { KafkaCluster } from './kafka-cluster.js';
 import { DEFAULT_KAFKA_VERSION, resolveKafkaJars } from './kafka-jars.js';
 import { waitForKafka } from './kafka-readiness.js';
 import { PostgresServer } from './postgres-server.js';
+import { type ReplicationSettings, replicationForBrokers } from './replication-for-brokers.js';
 
 /**
  * The event topic. The contract (`@novamed-stream/events`) owns the name; the stack only needs
@@ -28,6 +30,18 @@ export interface StackOptions {
   kafkaPort?: number;
   /** Controller port; default: a free port chosen by the OS. */
   kafkaControllerPort?: number;
+  /**
+   * Local Kafka nodes (each broker and controller). Default 1. With more, node `n` (1-based) uses
+   * `kafkaPort + 100 * (n - 1)` and `kafkaControllerPort + 100 * (n - 1)` when those are given
+   * (free ports otherwise), and data in `<dataDir>/kafka-cluster/node-<n>`.
+   */
+  kafkaBrokerCount?: number;
+  /**
+   * Replication of the topics the stack's users create, reported in
+   * {@link RunningStack.topicReplication}. Default: {@link replicationForBrokers} of
+   * `kafkaBrokerCount` (with `kafkaBrokers`, of 1: the cluster's size is unknown).
+   */
+  topicReplication?: ReplicationSettings;
   /** Postgres port; default: a free port chosen by the OS. */
   postgresPort?: number;
   /** Kafka version to run. Default 4.1.1. */
@@ -52,8 +66,14 @@ export interface RunningStack {
   topic: string;
   /** The folder with the jars when a local broker runs. */
   kafkaLibDir: string | undefined;
-  /** The local broker, when one was started. */
+  /** The local broker, when one was started (with several nodes: node 1). */
   kafka: KafkaBroker | undefined;
+  /** Every local Kafka node (one, or the cluster's); empty with KAFKA_BROKERS. */
+  kafkaNodes: KafkaBroker[];
+  /** The local cluster, when more than one node was started. */
+  kafkaCluster: KafkaCluster | undefined;
+  /** Replication factor and min ISR to create topics with. */
+  topicReplication: ReplicationSettings;
   /** The local Postgres, when one was started. */
   postgres: PostgresServer | undefined;
   /** Stops what this stack started (gracefully, in parallel); external services are left alone. */
@@ -61,13 +81,14 @@ export interface RunningStack {
 }
 
 /**
- * Starts a single-node Kafka (KRaft) and a Postgres in parallel, or uses the ones named by
+ * Starts a Kafka (KRaft; one node, or `kafkaBrokerCount` nodes as one cluster) and a Postgres in parallel, or uses the ones named by
  * `kafkaBrokers` / `databaseUrl` after checking they answer. On any failure, whatever was
  * already started is stopped before the error is rethrown: no process is left behind.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   let kafka: KafkaBroker | undefined;
+  let kafkaCluster: KafkaCluster | undefined;
   let postgres: PostgresServer | undefined;
   let kafkaLibDir: string | undefined;
 
@@ -84,6 +105,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(options.kafkaCacheDir ? { cacheDir: options.kafkaCacheDir } : {}),
       log,
     });
+    const brokerCount = options.kafkaBrokerCount ?? 1;
+    if (brokerCount > 1) {
+      const nodes = await Promise.all(
+        Array.from({ length: brokerCount }, async (_, index) => {
+          const offset = 100 * index;
+          const [port, controllerPort] = await portsOrFree(
+            options.kafkaPort === undefined ? undefined : options.kafkaPort + offset,
+            options.kafkaControllerPort === undefined
+              ? undefined
+              : options.kafkaControllerPort + offset,
+          );
+          return { port, controllerPort };
+        }),
+      );
+      kafkaCluster = new KafkaCluster({
+        dataDir: join(options.dataDir, 'kafka-cluster'),
+        nodes,
+        libDir: kafkaLibDir,
+        version,
+        ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}),
+      });
+      await kafkaCluster.start({ signal: abortKafka.signal });
+      return kafkaCluster.brokers;
+    }
     const [port, controllerPort] = await portsOrFree(
       options.kafkaPort,
       options.kafkaControllerPort,
@@ -112,7 +157,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   const stop = async () => {
-    await Promise.all([kafka?.stop(), postgres?.stop()]);
+    await Promise.all([kafka?.stop(), kafkaCluster?.stop(), postgres?.stop()]);
   };
 
   const [kafkaResult, postgresResult] = await Promise.allSettled([
@@ -140,7 +185,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     databaseUrl: postgresResult.value,
     topic: options.topic ?? EVENTS_TOPIC,
     kafkaLibDir,
-    kafka,
+    kafka: kafka ?? kafkaCluster?.nodes[0],
+    kafkaNodes: kafkaCluster ? [...kafkaCluster.nodes] : kafka ? [kafka] : [],
+    kafkaCluster,
+    topicReplication:
+      options.topicReplication ??
+      replicationForBrokers(options.kafkaBrokers ? 1 : (options.kafkaBrokerCount ?? 1)),
     postgres,
     stop,
   };

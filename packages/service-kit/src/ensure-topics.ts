@@ -27,6 +27,11 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor: number;
+  /**
+   * `min.insync.replicas` set when it is created: how many copies an acks=all write must reach.
+   * Default: the broker's (1 on a single node, 2 on a local three-node cluster).
+   */
+  minInsyncReplicas?: number;
   /** Topic configs set when it is created (e.g. `{ 'retention.ms': '-1' }`). */
   config?: Record<string, string>;
 }
@@ -59,7 +64,8 @@ export interface EnsureTopicsOptions {
 type Metadata = Awaited<ReturnType<TopicAdmin['fetchTopicMetadata']>>;
 
 /**
- * Creates each topic that does not exist yet, then waits until every partition of every topic
+ * Creates each topic that does not exist yet (unclean leader election off, with the spec's
+ * `min.insync.replicas`), then waits until every partition of every topic
  * has a leader, so a producer's first send does not fail with "leader not available". Existing
  * topics are checked, not changed: a partition count or replication factor that differs from
  * the spec is logged as an error and reported as MISMATCH (changing partitions would move keys
@@ -86,7 +92,10 @@ export async function ensureTopics(
         topic: spec.topic,
         numPartitions: spec.partitions,
         replicationFactor: spec.replicationFactor,
-        configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(creationConfig(spec)).map(([name, value]) => ({
+          name,
+          value,
+        })),
       })),
     });
   }
@@ -119,6 +128,21 @@ export async function ensureTopics(
     );
     return { topic: spec.topic, status: 'MISMATCH', expected, actual };
   });
+}
+
+/**
+ * The configs a topic is created with: unclean leader election off (an out-of-sync replica
+ * elected leader silently drops acknowledged writes), the spec's min ISR, then the spec's own
+ * configs, which win.
+ */
+function creationConfig(spec: TopicSpec): Record<string, string> {
+  return {
+    'unclean.leader.election.enable': 'false',
+    ...(spec.minInsyncReplicas === undefined
+      ? {}
+      : { 'min.insync.replicas': String(spec.minInsyncReplicas) }),
+    ...spec.config,
+  };
 }
 
 async function waitForLeaders(

@@ -3,6 +3,7 @@ import { ensureTopics, type TopicAdmin } from '../src/index.js';
 
 function fakeAdmin(existing: Record<string, { partitions: number; replicas: number }>) {
   const created: string[] = [];
+  const configs: Record<string, Record<string, string>> = {};
   const waits: Array<boolean | undefined> = [];
   const admin: TopicAdmin = {
     async listTopics() {
@@ -12,6 +13,9 @@ function fakeAdmin(existing: Record<string, { partitions: number; replicas: numb
       waits.push(waitForLeaders);
       for (const topic of topics) {
         created.push(`${topic.topic}/${topic.numPartitions}/${topic.replicationFactor}`);
+        configs[topic.topic] = Object.fromEntries(
+          (topic.configEntries ?? []).map((entry) => [entry.name, entry.value]),
+        );
         existing[topic.topic] = {
           partitions: topic.numPartitions,
           replicas: topic.replicationFactor,
@@ -35,7 +39,7 @@ function fakeAdmin(existing: Record<string, { partitions: number; replicas: numb
       };
     },
   };
-  return { admin, created, waits };
+  return { admin, created, configs, waits };
 }
 
 function capture() {
@@ -62,6 +66,25 @@ describe('ensureTopics', () => {
     expect(created).toEqual(['quarantine/6/1']);
     expect(waits).toEqual([false]);
     expect(log.errors).toEqual([]);
+  });
+
+  it('creates topics with unclean leader election off and the spec min ISR; spec configs win', async () => {
+    const { admin, configs } = fakeAdmin({});
+    await ensureTopics(admin, [
+      { topic: 'events', partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 },
+      { topic: 'plain', partitions: 1, replicationFactor: 1 },
+      {
+        topic: 'lenient',
+        partitions: 1,
+        replicationFactor: 3,
+        config: { 'unclean.leader.election.enable': 'true', 'retention.ms': '-1' },
+      },
+    ]);
+    expect(configs).toEqual({
+      events: { 'unclean.leader.election.enable': 'false', 'min.insync.replicas': '2' },
+      plain: { 'unclean.leader.election.enable': 'false' },
+      lenient: { 'unclean.leader.election.enable': 'true', 'retention.ms': '-1' },
+    });
   });
 
   it('reports and logs a partition count that differs, without changing the topic', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   findFreePorts,
   KafkaBroker,
+  KafkaCluster,
   type KafkaSaslSslListener,
   PostgresServer,
   resolveKafkaJars,
@@ -33,6 +34,28 @@ export async function startDedicatedBroker(
   });
   await broker.start();
   return broker;
+}
+
+/**
+ * Starts a local Kafka cluster of the test's own (`nodes` KRaft nodes, each broker and
+ * controller, default 3) on free ports and fresh data in this run's temp folder, for tests that
+ * kill nodes. The caller stops it (`await cluster.stop()` in `afterAll`).
+ */
+export async function startDedicatedCluster(nodes = 3): Promise<KafkaCluster> {
+  const stack = testStack();
+  const libDir = stack.kafkaLibDir ?? (await resolveKafkaJars());
+  const ports = await findFreePorts(2 * nodes);
+  const cluster = new KafkaCluster({
+    dataDir: await mkdtemp(join(stack.dataRoot, 'dedicated-cluster-')),
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      port: ports[2 * i] as number,
+      controllerPort: ports[2 * i + 1] as number,
+    })),
+    libDir,
+    heap: { initial: '128m', max: '384m' },
+  });
+  await cluster.start();
+  return cluster;
 }
 
 /**

@@ -1,5 +1,9 @@
 export { appendAsIngress, type EventToAppend } from './append-as-ingress.js';
-export { startDedicatedBroker, startDedicatedPostgres } from './dedicated-servers.js';
+export {
+  startDedicatedBroker,
+  startDedicatedCluster,
+  startDedicatedPostgres,
+} from './dedicated-servers.js';
 export {
   type EventMix,
   type EventMixOptions,

@@ -11,6 +11,7 @@ import {
 import { connectDatabase, connectKafka, resolveTopic } from '../connection.js';
 import { formatCount, formatDuration } from '../output.js';
 import { DEFINITIONS, isProjectorGroup, projectorGroup } from '../projector-names.js';
+import { replicationWarnings } from '../replication-warnings.js';
 import { messageTimestamp, type PartitionOffsets, topicOffsets } from '../topic-offsets.js';
 
 /** One partition of a reader (projector version or consumer group) against the topic's end. */
@@ -234,7 +235,9 @@ Usage: novamed-stream status [options]
 For each projector: the live version, its checkpoint per partition against the topic's end
 (lag in messages, and how old the oldest unapplied message is), rows, events, unresolved
 errors, running consumers, and any version being rebuilt. For each other consumer group
-reading the topic (downstream consumers): state, members and lag.
+reading the topic (downstream consumers): state, members and lag. Also the brokers, the topic's
+replication factor and under-replicated partitions, with a warning for under-replicated ones
+and for fewer replicas than the brokers allow (up to three).
 
 Options:
 ${CONNECTION_HELP.kafka}
@@ -253,9 +256,10 @@ Example:
       try {
         const offsets = await topicOffsets(kafka.admin, topic);
         const now = Date.now();
-        const [projectors, groups] = await Promise.all([
+        const [projectors, groups, replication] = await Promise.all([
           projectorStatuses(database.db, kafka.admin, topic, offsets, now),
           groupStatuses(kafka.admin, topic, offsets, now),
+          replicationStatus(kafka.admin, topic),
         ]);
         const messages = offsets.reduce((n, p) => n + Number(p.high - p.low), 0);
         out.document({
@@ -267,10 +271,18 @@ Example:
             high: p.high.toString(),
           })),
           messages,
+          replication,
           projectors,
           groups,
         });
         out.line(`Topic ${topic}: ${offsets.length} partitions, ${formatCount(messages)} messages`);
+        out.line(
+          `Replication: ${replication.brokers} broker${replication.brokers === 1 ? '' : 's'}, ` +
+            `replication factor ${replication.replicationFactor}, ` +
+            `${replication.underReplicated.length} under-replicated partition` +
+            `${replication.underReplicated.length === 1 ? '' : 's'}`,
+        );
+        for (const warning of replication.warnings) out.warn(warning);
         out.line();
         out.line('Projectors');
         out.table(projectors, [
@@ -353,3 +365,38 @@ Example:
     }
   },
 };
+
+/** The topic's replication as `status` reports it. */
+export interface ReplicationStatus {
+  /** Brokers the cluster reports. */
+  brokers: number;
+  /** The smallest replica count of the topic's partitions. */
+  replicationFactor: number;
+  /** Partitions with fewer replicas in sync than they have. */
+  underReplicated: number[];
+  /** From {@link replicationWarnings}. */
+  warnings: string[];
+}
+
+/** Brokers, replication factor and under-replicated partitions of `topic`. */
+async function replicationStatus(admin: Admin, topic: string): Promise<ReplicationStatus> {
+  const [cluster, metadata] = await Promise.all([
+    admin.describeCluster(),
+    admin.fetchTopicMetadata({ topics: [topic] }),
+  ]);
+  const partitions = (metadata.topics[0]?.partitions ?? []).map((p) => ({
+    partition: p.partitionId,
+    replicas: p.replicas,
+    isr: p.isr,
+  }));
+  return {
+    brokers: cluster.brokers.length,
+    replicationFactor:
+      partitions.length === 0 ? 0 : Math.min(...partitions.map((p) => p.replicas.length)),
+    underReplicated: partitions
+      .filter((p) => p.isr.length < p.replicas.length)
+      .map((p) => p.partition)
+      .sort((a, b) => a - b),
+    warnings: replicationWarnings(topic, partitions, cluster.brokers.length),
+  };
+}

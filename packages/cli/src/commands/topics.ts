@@ -11,6 +11,7 @@ import {
 } from '../command.js';
 import { connectKafka } from '../connection.js';
 import { formatCount } from '../output.js';
+import { replicationWarnings } from '../replication-warnings.js';
 
 // kafkajs is CommonJS: its enums are reachable through the default export only.
 const { ConfigResourceTypes } = kafkajs;
@@ -34,6 +35,10 @@ export interface TopicDescription {
     leader: number;
     replicas: number;
     inSync: number;
+    /** Node ids holding a copy, and those in sync with the leader. */
+    replicaIds: number[];
+    inSyncIds: number[];
+    underReplicated: boolean;
     low: string;
     high: string;
   }>;
@@ -71,7 +76,12 @@ function retrying<T>(operation: () => Promise<T>, attempts = 20): Promise<T> {
   });
 }
 
-async function describeTopic(admin: Admin, topic: string, role: string): Promise<TopicDescription> {
+async function describeTopic(
+  admin: Admin,
+  topic: string,
+  role: string,
+  brokers: number,
+): Promise<TopicDescription> {
   const existing = await admin.listTopics();
   if (!existing.includes(topic)) {
     return { topic, role, exists: false, partitions: [], messages: 0, config: {}, warnings: [] };
@@ -95,6 +105,9 @@ async function describeTopic(admin: Admin, topic: string, role: string): Promise
       leader: p.leader,
       replicas: p.replicas.length,
       inSync: p.isr.length,
+      replicaIds: p.replicas,
+      inSyncIds: p.isr,
+      underReplicated: p.isr.length < p.replicas.length,
       low: offsets.get(p.partitionId)?.low ?? '0',
       high: offsets.get(p.partitionId)?.high ?? '0',
     }))
@@ -106,7 +119,18 @@ async function describeTopic(admin: Admin, topic: string, role: string): Promise
     partitions,
     messages: partitions.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
     config,
-    warnings: topicWarnings(topic, config),
+    warnings: [
+      ...topicWarnings(topic, config),
+      ...replicationWarnings(
+        topic,
+        partitions.map((p) => ({
+          partition: p.partition,
+          replicas: p.replicaIds,
+          isr: p.inSyncIds,
+        })),
+        brokers,
+      ),
+    ],
   };
 }
 
@@ -126,9 +150,10 @@ export const topicsDescribeCommand: Command = {
 Usage: novamed-stream topics describe [--topic <name>] [options]
 
 For the events, quarantine and dead-letter topics (or just --topic): partitions with leader,
-replicas in sync, earliest and end offsets, message count, and cleanup.policy, retention.ms,
+replicas in sync (node ids of the replicas and the ISR, under-replicated ones marked), earliest and end offsets, message count, and cleanup.policy, retention.ms,
 retention.bytes, min.insync.replicas, with a warning when they are wrong for the topic
-(compaction, or keeping patient data forever).
+(compaction, keeping patient data forever, under-replicated partitions, or fewer replicas than
+the cluster's brokers allow, up to three).
 
 Options:
   --brokers <host:port,...>   Kafka bootstrap servers (else KAFKA_BROKERS, else stack.json)
@@ -144,8 +169,11 @@ Example:
     try {
       const topics = only === undefined ? TOPICS : [{ name: only, role: '' }];
       const described: TopicDescription[] = [];
-      for (const t of topics) described.push(await describeTopic(kafka.admin, t.name, t.role));
-      out.document({ ok: true, topics: described });
+      const brokers = (await kafka.admin.describeCluster()).brokers.length;
+      for (const t of topics) {
+        described.push(await describeTopic(kafka.admin, t.name, t.role, brokers));
+      }
+      out.document({ ok: true, brokers, topics: described });
       out.table(described, [
         { header: 'topic', value: (t) => t.topic },
         { header: 'role', value: (t) => t.role },
@@ -174,6 +202,11 @@ Example:
           { header: 'partition', value: (r) => r.partition, right: true },
           { header: 'leader', value: (r) => r.leader, right: true },
           { header: 'in sync', value: (r) => `${r.inSync}/${r.replicas}`, right: true },
+          { header: 'replicas', value: (r) => r.replicaIds.join(',') },
+          {
+            header: 'ISR',
+            value: (r) => `${r.inSyncIds.join(',')}${r.underReplicated ? ' (under)' : ''}`,
+          },
           { header: 'earliest', value: (r) => r.low, right: true },
           { header: 'end', value: (r) => r.high, right: true },
         ]);
@@ -260,7 +293,10 @@ Example:
         results.push({ topic: name, created: ensured.created, retentionDays: days });
       }
       const described: TopicDescription[] = [];
-      for (const t of targets) described.push(await describeTopic(kafka.admin, t.name, t.role));
+      const brokers = (await kafka.admin.describeCluster()).brokers.length;
+      for (const t of targets) {
+        described.push(await describeTopic(kafka.admin, t.name, t.role, brokers));
+      }
       out.document({ ok: true, topics: results, described });
       out.table(results, [
         { header: 'topic', value: (r) => r.topic },
