@@ -332,9 +332,15 @@ function kafkaNodeEntries<T>(
 }
 
 function report(error: unknown): void {
+  // The default data folder (<tmp>/novamed-stream/dev) is one per machine: another OS user's
+  // earlier run owns it.
+  const denied = /EACCES|EPERM/.test(error instanceof Error ? error.message : String(error))
+    ? '\n\nA file or folder of the local stack belongs to another user of this machine: set ' +
+      'DEVSTACK_DATA_DIR to a folder of your own (e.g. DEVSTACK_DATA_DIR=$HOME/.novamed-stream-dev).'
+    : '';
   if (isDevstackError(error)) {
-    console.error(`\nCould not start the local stack: ${error.message}\n\n${error.hint}`);
+    console.error(`\nCould not start the local stack: ${error.message}\n\n${error.hint}${denied}`);
   } else {
-    console.error('\nThe local stack failed unexpectedly:', error);
+    console.error('\nThe local stack failed unexpectedly:', error, denied);
   }
 }
