@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ConsumerSupervisor } from '../src/consumer-supervisor.js';
 import { silentLogger } from '../src/logger.js';
 import type { ProjectionConsumerConfig } from '../src/projection-kafka.js';
@@ -100,6 +100,10 @@ describe('ConsumerSupervisor', () => {
   });
 
   it('keeps trying with a growing backoff while the new consumer cannot start', async () => {
+    // The backoff's jitter at its ceiling: attempts at 1000, +2000, +4000 ms (with less jitter
+    // attempt 2 could come before the checks below expect it: the test flaked).
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1);
+    onTestFinished(() => random.mockRestore());
     const { kafka, supervisor } = setup();
     await supervisor.start();
     kafka.failConnects = 2;
