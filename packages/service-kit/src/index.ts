@@ -45,6 +45,7 @@ export {
   type KafkaConnectionVariable,
 } from './kafka-connection-env.js';
 export { kafkaLogBridge } from './kafka-log-bridge.js';
+export { createKeyVerifier, type KeyVerifier } from './key-verifier.js';
 export { type PollOptions, type PollOutcome, type PollStep, pollUntil } from './poll-until.js';
 export { ConfigError, type EnvResult, expectedOf, readEnv, requireEnv } from './read-env.js';
 export { REDACT_MAX_DEPTH, REDACTED, redactPaths, redactPhi } from './redact-phi.js';
