@@ -1,13 +1,23 @@
 import { join } from 'node:path';
-import {
-  ensureTopic,
-  findFreePorts,
-  type RunningStack,
-  startStack,
-} from '@novamed-stream/devstack';
+import { ensureTopic, isPortFree, type RunningStack, startStack } from '@novamed-stream/devstack';
 import { processesUsing, testStack, uniqueName } from '@novamed-stream/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * A base port whose whole layout (base, base + 1, each + 100 and + 200) is free, below Linux's
+ * ephemeral range (32768-60999), where other tests' client connections take ports at any moment
+ * (a free base with a taken base + 100 flaked in CI).
+ */
+async function freeClusterBase(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + 2 * Math.floor(Math.random() * 5_000);
+    const layout = [0, 1, 100, 101, 200, 201].map((offset) => base + offset);
+    const free = await Promise.all(layout.map((port) => isPortFree(port)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free port layout for three Kafka nodes');
+}
 
 describe('startStack with kafkaBrokerCount 3', () => {
   let dataDir: string;
@@ -18,14 +28,15 @@ describe('startStack with kafkaBrokerCount 3', () => {
     dataDir = join(testStack().dataRoot, uniqueName('cluster_stack'));
     // Ports 100 apart, as `npm start` lays them out (KAFKA_PORT + 100 * (n - 1)); the shared
     // Postgres stands in for a local one (DATABASE_URL), so only the three nodes start.
-    const [base] = await findFreePorts(1);
+    const base = await freeClusterBase();
     stack = await startStack({
       dataDir,
       databaseUrl: testStack().databaseUrl,
       kafkaBrokerCount: 3,
       kafkaHeap: { initial: '128m', max: '384m' },
       log: () => undefined,
-      ...(base && base + 201 <= 65_535 ? { kafkaPort: base, kafkaControllerPort: base + 1 } : {}),
+      kafkaPort: base,
+      kafkaControllerPort: base + 1,
     });
     admin = new Kafka({
       clientId: 'stack-cluster-test',
