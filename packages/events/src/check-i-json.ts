@@ -144,7 +144,14 @@ export function checkIJson(bytes: Uint8Array, options: IJsonOptions = {}): IJson
 
 const EMPTY = new Uint8Array(0);
 
-/** Runs the check; -1 when the input is fine, else the depth at which it failed. */
+/**
+ * Runs the check; -1 when the input is fine, else the depth at which it failed.
+ *
+ * One state machine in one function, longer than the house's ~80 lines on purpose: it runs on
+ * every request. Moving the member-name check and the container start into helpers (tried for
+ * issue 13) cost 4-6 % CPU per call on the guide's events and 10 % on a 97 kB body (min of 41
+ * runs, old and new interleaved in one process, CPU time per call).
+ */
 function walk(stack: Stack, maxDepth: number): number {
   const { kinds, indexes, counts, starts, ends, escaped, sets } = stack;
   const bytes = src;
