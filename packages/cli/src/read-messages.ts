@@ -25,14 +25,7 @@ export async function readMessages(
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
-    for (const { partition, low, high } of offsets) {
-      const set = remaining.get(partition);
-      if (!set) continue;
-      for (const offset of [...set]) {
-        if (BigInt(offset) < BigInt(low) || BigInt(offset) >= BigInt(high)) set.delete(offset);
-      }
-      if (set.size === 0) remaining.delete(partition);
-    }
+    forgetMissing(remaining, offsets);
     if (remaining.size === 0) return found;
     const ends = new Map(
       [...remaining].map(([p, set]) => [
@@ -69,11 +62,7 @@ export async function readMessages(
     const others = offsets.map((o) => o.partition).filter((p) => !remaining.has(p));
     if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
     for (const [partition, set] of remaining) {
-      const first = [...set].reduce(
-        (m, o) => (BigInt(o) < m ? BigInt(o) : m),
-        BigInt([...set][0]!),
-      );
-      consumer.seek({ topic, partition, offset: first.toString() });
+      consumer.seek({ topic, partition, offset: lowest(set).toString() });
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -89,4 +78,23 @@ export async function readMessages(
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Drops the wanted offsets outside each partition's [low, high) (deleted or not written yet). */
+function forgetMissing(
+  remaining: Map<number, Set<string>>,
+  offsets: ReadonlyArray<{ partition: number; low: string; high: string }>,
+): void {
+  for (const { partition, low, high } of offsets) {
+    const set = remaining.get(partition);
+    if (!set) continue;
+    for (const offset of [...set]) {
+      if (BigInt(offset) < BigInt(low) || BigInt(offset) >= BigInt(high)) set.delete(offset);
+    }
+    if (set.size === 0) remaining.delete(partition);
+  }
+}
+
+function lowest(offsets: ReadonlySet<string>): bigint {
+  return [...offsets].reduce((m, o) => (BigInt(o) < m ? BigInt(o) : m), BigInt([...offsets][0]!));
 }

@@ -1,5 +1,6 @@
+import type { Database } from '@novamed-stream/db';
 import { dropVersion, findVersion } from '@novamed-stream/projection';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { CliError, usageError } from '../cli-error.js';
 import {
   CONNECTION_HELP,
@@ -50,45 +51,7 @@ Example:
     const name = definition.name;
     const database = await connectDatabase(values, io);
     try {
-      const row = await findVersion(database.db, name, version);
-      if (!row) {
-        throw new CliError('NO_SUCH_VERSION', `${name} has no version ${version}.`, {
-          hint: 'List them with `novamed-stream versions`.',
-        });
-      }
-      if (row.status === 'live') {
-        throw new CliError(
-          'VERSION_IS_LIVE',
-          `${name} v${version} is live: the analytics views read it.`,
-          {
-            hint: `Make another version live first (\`novamed-stream rebuild ${name}\`), then drop this one.`,
-          },
-        );
-      }
-      if (row.status === 'building') {
-        const key = `novamed-rebuild:${name}`;
-        const free = await database.db.connection().execute(async (session) => {
-          const lock = await sql<{ free: boolean }>`
-            select pg_try_advisory_lock(hashtext(${key})) as free`.execute(session);
-          if (lock.rows[0]?.free)
-            await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(session);
-          return lock.rows[0]?.free === true;
-        });
-        if (!free) {
-          throw new CliError('REBUILD_RUNNING', `A rebuild of ${name} is running right now.`, {
-            hint: 'Stop it (Ctrl-C in its terminal) or let it finish first.',
-          });
-        }
-        if (values['force'] !== true) {
-          throw new CliError(
-            'VERSION_IS_BUILDING',
-            `${name} v${version} is a building version (an interrupted rebuild).`,
-            {
-              hint: `\`novamed-stream rebuild ${name}\` resumes it; to delete it anyway pass --force.`,
-            },
-          );
-        }
-      }
+      await assertDroppable(database.db, name, version, values['force'] === true);
       const kafka = await connectKafka(values, io);
       try {
         const groupId = projectorGroup(name, version, resolveTopic(values));
@@ -130,3 +93,54 @@ Example:
     }
   },
 };
+
+/**
+ * Refuses a version that does not exist, is live, or is building while a rebuild of `name` runs
+ * (or without `force`).
+ */
+async function assertDroppable(
+  db: Kysely<Database>,
+  name: string,
+  version: number,
+  force: boolean,
+): Promise<void> {
+  const row = await findVersion(db, name, version);
+  if (!row) {
+    throw new CliError('NO_SUCH_VERSION', `${name} has no version ${version}.`, {
+      hint: 'List them with `novamed-stream versions`.',
+    });
+  }
+  if (row.status === 'live') {
+    throw new CliError(
+      'VERSION_IS_LIVE',
+      `${name} v${version} is live: the analytics views read it.`,
+      {
+        hint: `Make another version live first (\`novamed-stream rebuild ${name}\`), then drop this one.`,
+      },
+    );
+  }
+  if (row.status === 'building') {
+    const key = `novamed-rebuild:${name}`;
+    const free = await db.connection().execute(async (session) => {
+      const lock = await sql<{ free: boolean }>`
+        select pg_try_advisory_lock(hashtext(${key})) as free`.execute(session);
+      if (lock.rows[0]?.free)
+        await sql`select pg_advisory_unlock(hashtext(${key}))`.execute(session);
+      return lock.rows[0]?.free === true;
+    });
+    if (!free) {
+      throw new CliError('REBUILD_RUNNING', `A rebuild of ${name} is running right now.`, {
+        hint: 'Stop it (Ctrl-C in its terminal) or let it finish first.',
+      });
+    }
+    if (!force) {
+      throw new CliError(
+        'VERSION_IS_BUILDING',
+        `${name} v${version} is a building version (an interrupted rebuild).`,
+        {
+          hint: `\`novamed-stream rebuild ${name}\` resumes it; to delete it anyway pass --force.`,
+        },
+      );
+    }
+  }
+}

@@ -1,4 +1,7 @@
-import { type ReapplyResult, reapplyMessages } from '@novamed-stream/projection';
+import type { Database } from '@novamed-stream/db';
+import { type BatchMessage, type ReapplyResult, reapplyMessages } from '@novamed-stream/projection';
+import type { Kafka } from 'kafkajs';
+import type { Kysely } from 'kysely';
 import { CliError, usageError } from '../cli-error.js';
 import {
   CONNECTION_HELP,
@@ -222,48 +225,7 @@ Example:
         const byTopic = new Map<string, ErrorRow[]>();
         for (const e of errors) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
         for (const [topic, topicErrors] of byTopic) {
-          const wanted = new Map<number, Set<string>>();
-          for (const e of topicErrors) {
-            wanted.set(e.partition, (wanted.get(e.partition) ?? new Set()).add(e.offset));
-          }
-          const messages = await readMessages(kafka.kafka, topic, wanted);
-          const groups = new Map<string, ErrorRow[]>();
-          for (const e of topicErrors) {
-            const key = `${e.projector}|${e.version}|${e.partition}`;
-            groups.set(key, [...(groups.get(key) ?? []), e]);
-          }
-          for (const group of groups.values()) {
-            const first = group[0]!;
-            const definition = resolveProjectors(first.projector, 'errors retry', false)[0]!;
-            const offsets = new Set(group.map((e) => e.offset));
-            const batch = (messages.get(first.partition) ?? []).filter((m) =>
-              offsets.has(m.offset),
-            );
-            const results = batch.length
-              ? await reapplyMessages(database.db, definition, first.version, {
-                  topic,
-                  partition: first.partition,
-                  messages: batch,
-                })
-              : [];
-            for (const e of group) {
-              const r = results.find((x) => x.offset === e.offset);
-              rows.push({
-                id: e.id,
-                projector: e.projector,
-                version: e.version,
-                eventId: e.eventId,
-                at: `${e.partition}/${e.offset}`,
-                outcome: r?.outcome ?? 'NOT_IN_TOPIC',
-                detail:
-                  r === undefined
-                    ? 'the message is no longer in the topic (retention)'
-                    : r.outcome === 'STILL_REJECTED'
-                      ? `${r.reason}: ${r.details.join('; ')}`
-                      : null,
-              });
-            }
-          }
+          rows.push(...(await retryTopic(database.db, kafka.kafka, topic, topicErrors)));
         }
       } finally {
         await kafka.close();
@@ -296,3 +258,65 @@ Example:
     }
   },
 };
+
+/**
+ * Reads the messages of one topic's errors again and re-applies them, per projector version and
+ * partition.
+ */
+async function retryTopic(
+  db: Kysely<Database>,
+  kafka: Kafka,
+  topic: string,
+  topicErrors: readonly ErrorRow[],
+): Promise<RetryRow[]> {
+  const wanted = new Map<number, Set<string>>();
+  for (const e of topicErrors) {
+    wanted.set(e.partition, (wanted.get(e.partition) ?? new Set()).add(e.offset));
+  }
+  const messages = await readMessages(kafka, topic, wanted);
+  const groups = new Map<string, ErrorRow[]>();
+  for (const e of topicErrors) {
+    const key = `${e.projector}|${e.version}|${e.partition}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  const rows: RetryRow[] = [];
+  for (const group of groups.values()) rows.push(...(await retryGroup(db, topic, group, messages)));
+  return rows;
+}
+
+/** Re-applies the messages of one projector version's errors on one partition. */
+async function retryGroup(
+  db: Kysely<Database>,
+  topic: string,
+  group: readonly ErrorRow[],
+  messages: ReadonlyMap<number, BatchMessage[]>,
+): Promise<RetryRow[]> {
+  const first = group[0]!;
+  const definition = resolveProjectors(first.projector, 'errors retry', false)[0]!;
+  const offsets = new Set(group.map((e) => e.offset));
+  const batch = (messages.get(first.partition) ?? []).filter((m) => offsets.has(m.offset));
+  const results = batch.length
+    ? await reapplyMessages(db, definition, first.version, {
+        topic,
+        partition: first.partition,
+        messages: batch,
+      })
+    : [];
+  return group.map((e) => {
+    const r = results.find((x) => x.offset === e.offset);
+    return {
+      id: e.id,
+      projector: e.projector,
+      version: e.version,
+      eventId: e.eventId,
+      at: `${e.partition}/${e.offset}`,
+      outcome: r?.outcome ?? 'NOT_IN_TOPIC',
+      detail:
+        r === undefined
+          ? 'the message is no longer in the topic (retention)'
+          : r.outcome === 'STILL_REJECTED'
+            ? `${r.reason}: ${r.details.join('; ')}`
+            : null,
+    };
+  });
+}

@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import { CliError, usageError } from '../cli-error.js';
 import {
   CONNECTION_HELP,
@@ -9,7 +10,7 @@ import {
 import { connectKafka, resolveTopic } from '../connection.js';
 import { formatCount } from '../output.js';
 import { isProjectorGroup } from '../projector-names.js';
-import { topicOffsets } from '../topic-offsets.js';
+import { type PartitionOffsets, topicOffsets } from '../topic-offsets.js';
 
 /** Where `replay --to` moves a group. */
 export type ReplayTarget =
@@ -88,66 +89,11 @@ Examples:
     try {
       const { admin } = kafka;
       const offsets = await topicOffsets(admin, topic);
-      const { groups } = await admin.describeGroups([groupId]);
-      const group = groups[0];
-      const members = group?.members ?? [];
-      if (members.length > 0 || (group && !['Empty', 'Dead'].includes(group.state))) {
-        const clients = [...new Set(members.map((m) => `${m.clientId}@${m.clientHost}`))];
-        throw new CliError(
-          'GROUP_ACTIVE',
-          `Consumer group ${groupId} has ${members.length} active member(s) (${group?.state ?? 'unknown'}${clients.length > 0 ? `: ${clients.join(', ')}` : ''}).`,
-          {
-            hint: 'Stop every consumer of the group, wait until `novamed-stream status` shows it Empty, then run replay again.',
-          },
-        );
-      }
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const before = new Map(
-        (committed?.partitions ?? []).map((p) => [p.partition, p.offset] as const),
-      );
-      const byTime =
-        target.kind === 'time'
-          ? new Map(
-              (await admin.fetchTopicOffsetsByTimestamp(topic, target.timestamp)).map((p) => [
-                p.partition,
-                p.offset,
-              ]),
-            )
-          : undefined;
-      const partitions: ReplayPartition[] = offsets.map((p) => {
-        const after =
-          target.kind === 'earliest'
-            ? p.low.toString()
-            : target.kind === 'latest'
-              ? p.high.toString()
-              : (byTime?.get(p.partition) ?? p.high.toString());
-        const was = before.get(p.partition);
-        const known = was !== undefined && Number(was) >= 0 ? was : null;
-        const from = known === null ? p.high : BigInt(known);
-        return {
-          partition: p.partition,
-          before: known,
-          after,
-          reread: Number(from - BigInt(after)),
-        };
-      });
+      await assertGroupIdle(admin, groupId);
+      const partitions = await plannedPartitions(admin, topic, groupId, target, offsets);
       const dryRun = values['dry-run'] === true;
       if (!dryRun) {
-        try {
-          await admin.setOffsets({
-            groupId,
-            topic,
-            partitions: partitions.map((p) => ({ partition: p.partition, offset: p.after })),
-          });
-        } catch (error) {
-          throw new CliError(
-            'REPLAY_FAILED',
-            `Kafka refused to move ${groupId}: ${(error as Error).message}`,
-            {
-              hint: 'A consumer of the group probably started meanwhile: stop it and run replay again.',
-            },
-          );
-        }
+        await moveGroup(admin, groupId, topic, partitions);
       }
       const total = partitions.reduce((n, p) => n + p.reread, 0);
       const to = target.kind === 'time' ? target.iso : target.kind;
@@ -173,3 +119,83 @@ Examples:
     }
   },
 };
+
+/** Kafka only moves an idle group's offsets: refuses a group with members or not Empty/Dead. */
+async function assertGroupIdle(admin: Admin, groupId: string): Promise<void> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  const members = group?.members ?? [];
+  if (members.length > 0 || (group && !['Empty', 'Dead'].includes(group.state))) {
+    const clients = [...new Set(members.map((m) => `${m.clientId}@${m.clientHost}`))];
+    throw new CliError(
+      'GROUP_ACTIVE',
+      `Consumer group ${groupId} has ${members.length} active member(s) (${group?.state ?? 'unknown'}${clients.length > 0 ? `: ${clients.join(', ')}` : ''}).`,
+      {
+        hint: 'Stop every consumer of the group, wait until `novamed-stream status` shows it Empty, then run replay again.',
+      },
+    );
+  }
+}
+
+/** Each partition's committed offset and where `target` moves it. */
+async function plannedPartitions(
+  admin: Admin,
+  topic: string,
+  groupId: string,
+  target: ReplayTarget,
+  offsets: readonly PartitionOffsets[],
+): Promise<ReplayPartition[]> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const before = new Map(
+    (committed?.partitions ?? []).map((p) => [p.partition, p.offset] as const),
+  );
+  const byTime =
+    target.kind === 'time'
+      ? new Map(
+          (await admin.fetchTopicOffsetsByTimestamp(topic, target.timestamp)).map((p) => [
+            p.partition,
+            p.offset,
+          ]),
+        )
+      : undefined;
+  return offsets.map((p) => {
+    const after =
+      target.kind === 'earliest'
+        ? p.low.toString()
+        : target.kind === 'latest'
+          ? p.high.toString()
+          : (byTime?.get(p.partition) ?? p.high.toString());
+    const was = before.get(p.partition);
+    const known = was !== undefined && Number(was) >= 0 ? was : null;
+    const from = known === null ? p.high : BigInt(known);
+    return {
+      partition: p.partition,
+      before: known,
+      after,
+      reread: Number(from - BigInt(after)),
+    };
+  });
+}
+
+async function moveGroup(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partitions: readonly ReplayPartition[],
+): Promise<void> {
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: p.after })),
+    });
+  } catch (error) {
+    throw new CliError(
+      'REPLAY_FAILED',
+      `Kafka refused to move ${groupId}: ${(error as Error).message}`,
+      {
+        hint: 'A consumer of the group probably started meanwhile: stop it and run replay again.',
+      },
+    );
+  }
+}

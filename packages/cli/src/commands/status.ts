@@ -9,7 +9,7 @@ import {
   type CommandContext,
 } from '../command.js';
 import { connectDatabase, connectKafka, resolveTopic } from '../connection.js';
-import { formatCount, formatDuration } from '../output.js';
+import { formatCount, formatDuration, type Output } from '../output.js';
 import { DEFINITIONS, isProjectorGroup, projectorGroup } from '../projector-names.js';
 import { replicationWarnings } from '../replication-warnings.js';
 import { messageTimestamp, type PartitionOffsets, topicOffsets } from '../topic-offsets.js';
@@ -283,79 +283,9 @@ Example:
             `${replication.underReplicated.length === 1 ? '' : 's'}`,
         );
         for (const warning of replication.warnings) out.warn(warning);
-        out.line();
-        out.line('Projectors');
-        out.table(projectors, [
-          { header: 'projector', value: (p) => p.projector },
-          { header: 'live', value: (p) => (p.liveVersion === null ? 'none' : `v${p.liveVersion}`) },
-          {
-            header: 'rows',
-            value: (p) => (p.rows === null ? null : formatCount(p.rows)),
-            right: true,
-          },
-          {
-            header: 'events',
-            value: (p) => (p.events === null ? null : formatCount(p.events)),
-            right: true,
-          },
-          { header: 'lag', value: (p) => formatCount(p.lag), right: true },
-          {
-            header: 'behind',
-            value: (p) => (p.liveVersion === null ? null : behind(p.behindSeconds)),
-            right: true,
-          },
-          { header: 'errors', value: (p) => p.unresolvedErrors, right: true },
-          { header: 'consumers', value: (p) => p.consumers, right: true },
-          {
-            header: 'rebuilding',
-            value: (p) =>
-              p.building
-                .map(
-                  (b) =>
-                    `v${b.version} ${b.total === 0 ? 100 : Math.floor((b.done / b.total) * 100)}%`,
-                )
-                .join(', '),
-          },
-        ]);
-        const rows = projectors.flatMap((p) =>
-          p.partitions.map((partition) => ({
-            projector: `${p.projector} v${p.liveVersion}`,
-            ...partition,
-          })),
-        );
-        if (rows.length > 0) {
-          out.line();
-          out.line('Live versions per partition');
-          out.table(rows, [
-            { header: 'projector', value: (r) => r.projector },
-            { header: 'partition', value: (r) => r.partition, right: true },
-            { header: 'checkpoint', value: (r) => r.position, right: true },
-            { header: 'end', value: (r) => r.end, right: true },
-            { header: 'lag', value: (r) => formatCount(r.lag), right: true },
-            { header: 'behind', value: (r) => behind(r.behindSeconds), right: true },
-          ]);
-        }
-        out.line();
-        out.line(`Downstream consumer groups on ${topic}`);
-        out.table(groups, [
-          { header: 'group', value: (g) => g.groupId },
-          { header: 'state', value: (g) => g.state },
-          { header: 'members', value: (g) => g.members, right: true },
-          { header: 'lag', value: (g) => formatCount(g.lag), right: true },
-          { header: 'behind', value: (g) => behind(g.behindSeconds), right: true },
-        ]);
-        for (const p of projectors) {
-          if (p.liveVersion === null) {
-            out.warn(
-              `${p.projector} has no live version: start its projector service (or \`npm start\`).`,
-            );
-          }
-          for (const r of p.retiredWithConsumers) {
-            out.warn(
-              `${p.projector} v${r.version} is retired but ${r.consumers} consumer(s) still read it: a projector service is pinned to it (PROJECTION_VERSION) or runs other projection logic than the live v${p.liveVersion}; restart it with the release that built v${p.liveVersion}.`,
-            );
-          }
-        }
+        printProjectors(out, projectors);
+        printGroups(out, topic, groups);
+        warnAboutProjectors(out, projectors);
         return 0;
       } finally {
         await database.close();
@@ -365,6 +295,93 @@ Example:
     }
   },
 };
+
+/** The projectors' table and their live versions per partition. */
+function printProjectors(out: Output, projectors: readonly ProjectorStatus[]): void {
+  out.line();
+  out.line('Projectors');
+  out.table(projectors, [
+    { header: 'projector', value: (p) => p.projector },
+    { header: 'live', value: (p) => (p.liveVersion === null ? 'none' : `v${p.liveVersion}`) },
+    {
+      header: 'rows',
+      value: (p) => (p.rows === null ? null : formatCount(p.rows)),
+      right: true,
+    },
+    {
+      header: 'events',
+      value: (p) => (p.events === null ? null : formatCount(p.events)),
+      right: true,
+    },
+    { header: 'lag', value: (p) => formatCount(p.lag), right: true },
+    {
+      header: 'behind',
+      value: (p) => (p.liveVersion === null ? null : behind(p.behindSeconds)),
+      right: true,
+    },
+    { header: 'errors', value: (p) => p.unresolvedErrors, right: true },
+    { header: 'consumers', value: (p) => p.consumers, right: true },
+    {
+      header: 'rebuilding',
+      value: (p) =>
+        p.building
+          .map(
+            (b) => `v${b.version} ${b.total === 0 ? 100 : Math.floor((b.done / b.total) * 100)}%`,
+          )
+          .join(', '),
+    },
+  ]);
+  printLivePartitions(out, projectors);
+}
+
+function printLivePartitions(out: Output, projectors: readonly ProjectorStatus[]): void {
+  const rows = projectors.flatMap((p) =>
+    p.partitions.map((partition) => ({
+      projector: `${p.projector} v${p.liveVersion}`,
+      ...partition,
+    })),
+  );
+  if (rows.length > 0) {
+    out.line();
+    out.line('Live versions per partition');
+    out.table(rows, [
+      { header: 'projector', value: (r) => r.projector },
+      { header: 'partition', value: (r) => r.partition, right: true },
+      { header: 'checkpoint', value: (r) => r.position, right: true },
+      { header: 'end', value: (r) => r.end, right: true },
+      { header: 'lag', value: (r) => formatCount(r.lag), right: true },
+      { header: 'behind', value: (r) => behind(r.behindSeconds), right: true },
+    ]);
+  }
+}
+
+function printGroups(out: Output, topic: string, groups: readonly GroupStatus[]): void {
+  out.line();
+  out.line(`Downstream consumer groups on ${topic}`);
+  out.table(groups, [
+    { header: 'group', value: (g) => g.groupId },
+    { header: 'state', value: (g) => g.state },
+    { header: 'members', value: (g) => g.members, right: true },
+    { header: 'lag', value: (g) => formatCount(g.lag), right: true },
+    { header: 'behind', value: (g) => behind(g.behindSeconds), right: true },
+  ]);
+}
+
+/** A projector with no live version, or a retired version still consumed, needs the operator. */
+function warnAboutProjectors(out: Output, projectors: readonly ProjectorStatus[]): void {
+  for (const p of projectors) {
+    if (p.liveVersion === null) {
+      out.warn(
+        `${p.projector} has no live version: start its projector service (or \`npm start\`).`,
+      );
+    }
+    for (const r of p.retiredWithConsumers) {
+      out.warn(
+        `${p.projector} v${r.version} is retired but ${r.consumers} consumer(s) still read it: a projector service is pinned to it (PROJECTION_VERSION) or runs other projection logic than the live v${p.liveVersion}; restart it with the release that built v${p.liveVersion}.`,
+      );
+    }
+  }
+}
 
 /** The topic's replication as `status` reports it. */
 export interface ReplicationStatus {
