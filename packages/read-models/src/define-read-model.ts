@@ -121,6 +121,46 @@ function isNewer(versions: Record<string, string>, key: string, version: string)
 }
 
 /**
+ * Into `patch`: the stage's timestamp (the earliest event of that stage), the first and the last
+ * event; min and max are order-independent.
+ */
+function patchTimeline(
+  state: AggregateState,
+  stageAt: string,
+  at: string,
+  eventId: string,
+  patch: Json,
+): void {
+  const current = (state as unknown as Json)[stageAt] as string | null;
+  if (current === null || at < current) patch[stageAt] = at;
+  if (state.first_event_at === null || at < state.first_event_at) patch['first_event_at'] = at;
+  const version = `${at}|${eventId}`;
+  const last = state.last_event_at === null ? '' : `${state.last_event_at}|${state.last_event_id}`;
+  if (version > last) {
+    patch['last_event_at'] = at;
+    patch['last_event_id'] = eventId;
+  }
+}
+
+/** Into `patch`: every `data` key into `attributes`, the last writer winning per key. */
+function patchAttributes(state: AggregateState, data: Json, version: string, patch: Json): void {
+  let attributes: Json | undefined;
+  let attributeVersions: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (!isNewer(attributeVersions ?? state.attribute_versions, key, version)) continue;
+    attributes ??= { ...state.attributes };
+    attributeVersions ??= { ...state.attribute_versions };
+    setOwn(attributes, key, copyJson(value));
+    setOwn(attributeVersions, key, version);
+  }
+  if (attributes !== undefined && attributeVersions !== undefined) {
+    patch['attributes'] = sortedKeys(attributes);
+    patch['attribute_versions'] = sortedKeys(attributeVersions);
+  }
+}
+
+/**
  * Builds a {@link ReadModel} from a spec. Every rule is a max or a min over a total order
  * (lifecycle rank, then `<timestamp>|<event_id>`), which is what makes `evolve` commutative,
  * associative over sets and idempotent.
@@ -150,7 +190,6 @@ export function defineReadModel<S extends AggregateState, A extends AggregateKin
     const at = normaliseTimestamp(event.timestamp);
     const version = `${at}|${event.event_id}`;
     const data = event.data as Json;
-    const current = state as unknown as Json;
     const patch: Json = {};
     const fieldVersions: Record<string, string> = { ...state.field_versions };
     let fieldsChanged = false;
@@ -173,17 +212,7 @@ export function defineReadModel<S extends AggregateState, A extends AggregateKin
       fieldsChanged = true;
     }
 
-    // Stage timestamp: the earliest event of that stage (min is order-independent).
-    const stageAt = current[stage.at] as string | null;
-    if (stageAt === null || at < stageAt) patch[stage.at] = at;
-
-    if (state.first_event_at === null || at < state.first_event_at) patch['first_event_at'] = at;
-    const last =
-      state.last_event_at === null ? '' : `${state.last_event_at}|${state.last_event_id}`;
-    if (version > last) {
-      patch['last_event_at'] = at;
-      patch['last_event_id'] = event.event_id;
-    }
+    patchTimeline(state, stage.at, at, event.event_id, patch);
 
     write('clinic_id', event.clinic_id);
     for (const field of fields) {
@@ -194,22 +223,8 @@ export function defineReadModel<S extends AggregateState, A extends AggregateKin
       write(field.field, value);
     }
 
-    let attributes: Json | undefined;
-    let attributeVersions: Record<string, string> | undefined;
-    for (const [key, value] of Object.entries(data)) {
-      if (value === undefined) continue;
-      if (!isNewer(attributeVersions ?? state.attribute_versions, key, version)) continue;
-      attributes ??= { ...state.attributes };
-      attributeVersions ??= { ...state.attribute_versions };
-      setOwn(attributes, key, copyJson(value));
-      setOwn(attributeVersions, key, version);
-    }
-
     if (fieldsChanged) patch['field_versions'] = sortedKeys(fieldVersions);
-    if (attributes !== undefined && attributeVersions !== undefined) {
-      patch['attributes'] = sortedKeys(attributes);
-      patch['attribute_versions'] = sortedKeys(attributeVersions);
-    }
+    patchAttributes(state, data, version, patch);
     return Object.keys(patch).length === 0 ? state : ({ ...state, ...patch } as S);
   }
 
