@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HEADERS } from '@novamed-stream/events';
-import type { IHeaders, Kafka } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 
 /** One message of an aggregate's key: where it is and what the envelope says (no `data`). */
 export interface AggregateMessage {
@@ -61,6 +61,31 @@ function header(headers: IHeaders | undefined, name: string): string | null {
   return first === undefined ? null : first.toString('utf8');
 }
 
+/** What the console keeps of a message: headers, offset and the envelope's timestamp. */
+function aggregateMessage(partition: number, m: KafkaMessage): AggregateMessage {
+  return {
+    partition,
+    offset: m.offset,
+    eventId: header(m.headers, HEADERS.eventId),
+    eventType: header(m.headers, HEADERS.eventType),
+    receivedAt: header(m.headers, HEADERS.receivedAt),
+    timestamp: envelopeTimestamp(m.value),
+  };
+}
+
+/** True when `timeoutMs` passes before `done` settles. */
+async function timedOutBefore(done: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    done.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return timedOut;
+}
+
 /**
  * Every message with key `key` in one partition from `fromOffset` to the end offset taken at
  * the start: duplicates and rejected events included, which the read models do not keep.
@@ -118,14 +143,7 @@ export async function readAggregateMessages(
           }
           read++;
           if (m.key?.toString('utf8') === key) {
-            messages.push({
-              partition,
-              offset: m.offset,
-              eventId: header(m.headers, HEADERS.eventId),
-              eventType: header(m.headers, HEADERS.eventType),
-              receivedAt: header(m.headers, HEADERS.receivedAt),
-              timestamp: envelopeTimestamp(m.value),
-            });
+            messages.push(aggregateMessage(partition, m));
           }
           if (offset + 1n >= end) {
             finished();
@@ -137,14 +155,7 @@ export async function readAggregateMessages(
     const others = offsets.map((o) => o.partition).filter((p) => p !== partition);
     if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
     consumer.seek({ topic, partition, offset: from.toString() });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      done.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), options.timeoutMs ?? 8000);
-      }),
-    ]);
-    clearTimeout(timer);
+    const timedOut = await timedOutBefore(done, options.timeoutMs ?? 8000);
     const last = messages.length > 0 ? BigInt(messages[messages.length - 1]?.offset ?? 0) : from;
     return {
       ok: true,

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '@novamed-stream/db';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -16,7 +21,7 @@ import { createConsoleKeyVerifier } from './console-key-verifier.js';
 import { errorBody } from './errors.js';
 import { explorerRoutes } from './explorer-routes.js';
 import { liveRoutes } from './live-routes.js';
-import { LiveSampler } from './live-sampler.js';
+import { LiveSampler, type LiveSamplerOptions } from './live-sampler.js';
 import { SessionStore } from './session-store.js';
 
 /** Options of {@link buildApp}. */
@@ -62,6 +67,48 @@ const SECURITY_HEADERS = {
 };
 
 /**
+ * The kafkajs admin, connected on first use (a failed connect is tried again by the next call),
+ * and the sampler's port onto it.
+ */
+function lazyAdmin(kafka: Kafka): { admin: Admin; samplerAdmin: LiveSamplerOptions['admin'] } {
+  const admin = kafka.admin();
+  let adminConnected: Promise<void> | undefined;
+  const connectedAdmin = async (): Promise<Admin> => {
+    adminConnected ??= admin.connect().catch((error: unknown) => {
+      adminConnected = undefined;
+      throw error;
+    });
+    await adminConnected;
+    return admin;
+  };
+  const samplerAdmin: LiveSamplerOptions['admin'] = {
+    listTopics: async () => (await connectedAdmin()).listTopics(),
+    fetchTopicOffsets: async (topic) => (await connectedAdmin()).fetchTopicOffsets(topic),
+    fetchTopicOffsetsByTimestamp: async (topic, at) =>
+      (await connectedAdmin()).fetchTopicOffsetsByTimestamp(topic, at),
+    describeGroups: async (ids) => (await connectedAdmin()).describeGroups(ids),
+    listGroups: async () => (await connectedAdmin()).listGroups(),
+    fetchOffsets: async (o) => (await connectedAdmin()).fetchOffsets(o),
+  };
+  return { admin, samplerAdmin };
+}
+
+/** Validation -> 400; Postgres connection classes and refused connections -> 503; else 500. */
+function handleError(error: Error, request: FastifyRequest, reply: FastifyReply) {
+  const status = (error as { statusCode?: number }).statusCode;
+  if ((error as { validation?: unknown }).validation || status === 400) {
+    return reply.code(400).send(errorBody('BAD_REQUEST'));
+  }
+  const code = (error as { code?: unknown }).code;
+  const infrastructure =
+    typeof code === 'string' && (/^(08|57|53)/.test(code) || code.startsWith('ECONN'));
+  request.log.error({ err: { name: error.name, code } }, 'request failed');
+  return infrastructure
+    ? reply.code(503).send(errorBody('UNAVAILABLE'))
+    : reply.code(500).send(errorBody('INTERNAL'));
+}
+
+/**
  * The console: the sign-in, the explorer, the live flow (server-sent events) and the analytics
  * page, each page and API behind a console key. Listening is the caller's (main.ts).
  */
@@ -75,27 +122,10 @@ export async function buildApp(options: BuildAppOptions): Promise<ConsoleApp> {
   const app = Fastify(
     fastifyOptions as FastifyServerOptions,
   ).withTypeProvider<TypeBoxTypeProvider>();
-  const admin = options.kafka.admin();
-  let adminConnected: Promise<void> | undefined;
-  const connectedAdmin = async (): Promise<Admin> => {
-    adminConnected ??= admin.connect().catch((error: unknown) => {
-      adminConnected = undefined;
-      throw error;
-    });
-    await adminConnected;
-    return admin;
-  };
+  const { admin, samplerAdmin } = lazyAdmin(options.kafka);
   const sampler = new LiveSampler({
     db: options.db,
-    admin: {
-      listTopics: async () => (await connectedAdmin()).listTopics(),
-      fetchTopicOffsets: async (topic) => (await connectedAdmin()).fetchTopicOffsets(topic),
-      fetchTopicOffsetsByTimestamp: async (topic, at) =>
-        (await connectedAdmin()).fetchTopicOffsetsByTimestamp(topic, at),
-      describeGroups: async (ids) => (await connectedAdmin()).describeGroups(ids),
-      listGroups: async () => (await connectedAdmin()).listGroups(),
-      fetchOffsets: async (o) => (await connectedAdmin()).fetchOffsets(o),
-    },
+    admin: samplerAdmin,
     topic: options.topic,
     metrics: options.metrics,
     intervalMs: options.sampleIntervalMs ?? 2000,
@@ -104,19 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<ConsoleApp> {
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
-  app.setErrorHandler((error: Error, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode;
-    if ((error as { validation?: unknown }).validation || status === 400) {
-      return reply.code(400).send(errorBody('BAD_REQUEST'));
-    }
-    const code = (error as { code?: unknown }).code;
-    const infrastructure =
-      typeof code === 'string' && (/^(08|57|53)/.test(code) || code.startsWith('ECONN'));
-    request.log.error({ err: { name: error.name, code } }, 'request failed');
-    return infrastructure
-      ? reply.code(503).send(errorBody('UNAVAILABLE'))
-      : reply.code(500).send(errorBody('INTERNAL'));
-  });
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND')));
 
   await app.register(fastifyStatic, { root: publicDir(), prefix: '/assets/', index: false });

@@ -166,6 +166,67 @@ async function linksOf(
 const iso = (value: unknown): string | null =>
   value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : null;
 
+/** The events the read model applied to the entity, in timestamp order. */
+async function historyOf(
+  db: Kysely<Database>,
+  info: EntityKindInfo,
+  id: string,
+): Promise<HistoryEvent[]> {
+  return (
+    await rows(
+      sql<Record<string, unknown>>`select event_id, event_type, event_timestamp, received_at,
+        partition, "offset"::text as "offset"
+        from ${sql.table(`analytics.${info.eventsView}`)}
+        where ${sql.ref(info.idColumn)} = ${id} order by event_timestamp`.execute(db),
+    )
+  ).map(
+    (r): HistoryEvent => ({
+      eventId: String(r['event_id']),
+      eventType: String(r['event_type']),
+      timestamp: iso(r['event_timestamp']) ?? '',
+      receivedAt: iso(r['received_at']),
+      partition: Number(r['partition']),
+      offset: String(r['offset']),
+    }),
+  );
+}
+
+/**
+ * The projector's rejected messages that may be the entity's: those of its events, and every one
+ * on its partition from `start` on (the caller keeps the ones of its key).
+ */
+async function rejectedNear(
+  db: Kysely<Database>,
+  info: EntityKindInfo,
+  topic: string,
+  history: readonly HistoryEvent[],
+  partition: number,
+  start: bigint,
+): Promise<RejectedMessage[]> {
+  return (
+    await db
+      .selectFrom('novamed.projection_errors')
+      .select(['event_id', 'event_type', 'partition', 'offset', 'reason', 'details'])
+      .where('projector', '=', info.projector)
+      .where('topic', '=', topic)
+      .where((eb) =>
+        eb.or([
+          eb('event_id', 'in', history.length > 0 ? history.map((h) => h.eventId) : ['']),
+          eb.and([eb('partition', '=', partition), eb('offset', '>=', start.toString())]),
+        ]),
+      )
+      .limit(500)
+      .execute()
+  ).map((e) => ({
+    eventId: e.event_id,
+    eventType: e.event_type,
+    partition: e.partition,
+    offset: String(e.offset),
+    reason: e.reason,
+    details: e.details,
+  }));
+}
+
 /**
  * One entity: its current row (de-identified view, PHI masked), the version serving it, its
  * timeline (history, plus every delivery of its key in the topic: duplicates, rejected and
@@ -183,23 +244,7 @@ export async function loadEntity(
       where ${sql.ref(info.idColumn)} = ${id}`.execute(db),
   );
   if (row === undefined) return { ok: false, reason: 'NOT_FOUND' };
-  const history = (
-    await rows(
-      sql<Record<string, unknown>>`select event_id, event_type, event_timestamp, received_at,
-        partition, "offset"::text as "offset"
-        from ${sql.table(`analytics.${info.eventsView}`)}
-        where ${sql.ref(info.idColumn)} = ${id} order by event_timestamp`.execute(db),
-    )
-  ).map(
-    (r): HistoryEvent => ({
-      eventId: String(r['event_id']),
-      eventType: String(r['event_type']),
-      timestamp: iso(r['event_timestamp']) ?? '',
-      receivedAt: iso(r['received_at']),
-      partition: Number(r['partition']),
-      offset: String(r['offset']),
-    }),
-  );
+  const history = await historyOf(db, info, id);
   // The key the aggregate's messages carry (refills travel with their medication request).
   const key =
     kind === 'refill' && typeof row['medication_request_id'] === 'string'
@@ -219,28 +264,7 @@ export async function loadEntity(
         fromOffset: start,
       })
     : ({ ok: false, reason: 'KAFKA_UNAVAILABLE' } as const);
-  const rejected: RejectedMessage[] = (
-    await db
-      .selectFrom('novamed.projection_errors')
-      .select(['event_id', 'event_type', 'partition', 'offset', 'reason', 'details'])
-      .where('projector', '=', info.projector)
-      .where('topic', '=', deps.topic)
-      .where((eb) =>
-        eb.or([
-          eb('event_id', 'in', history.length > 0 ? history.map((h) => h.eventId) : ['']),
-          eb.and([eb('partition', '=', partition), eb('offset', '>=', start.toString())]),
-        ]),
-      )
-      .limit(500)
-      .execute()
-  ).map((e) => ({
-    eventId: e.event_id,
-    eventType: e.event_type,
-    partition: e.partition,
-    offset: String(e.offset),
-    reason: e.reason,
-    details: e.details,
-  }));
+  const rejected = await rejectedNear(db, info, deps.topic, history, partition, start);
   // Errors of other keys on the same partition are not this entity's.
   const messages = scan.ok ? scan.messages : null;
   const ours = messages
