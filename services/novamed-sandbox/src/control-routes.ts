@@ -1,8 +1,8 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
 import { isIsoDateTime } from '@novamed-stream/events';
 import type { ApiKeyCheck } from './api-key-check.js';
-import { replyWithError } from './errors.js';
-import type { GenerationRequest, Sandbox } from './sandbox.js';
+import { type ErrorReply, replyWithError } from './errors.js';
+import type { GenerationRequest, Sandbox, StartOutcome } from './sandbox.js';
 import { UUID_PATTERN } from './uuid.js';
 
 const rate01 = (description: string) =>
@@ -91,6 +91,55 @@ export const GroundTruthQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The generator's request from the API's body (snake_case, seconds) with absent options left out. */
+function generationRequest(body: Static<typeof StartGenerationBody>): GenerationRequest {
+  return {
+    rate: body.rate,
+    ...(body.count === undefined ? {} : { count: body.count }),
+    ...(body.lifecycles === undefined ? {} : { lifecycles: body.lifecycles }),
+    ...(body.duration_seconds === undefined
+      ? {}
+      : { durationMs: Math.round(body.duration_seconds * 1000) }),
+    ...(body.seed === undefined ? {} : { seed: body.seed }),
+    ...(body.clinic_ids === undefined ? {} : { clinicIds: body.clinic_ids }),
+    ...(body.start_at === undefined ? {} : { startAt: Date.parse(body.start_at) }),
+    ...(body.concurrency === undefined ? {} : { concurrency: body.concurrency }),
+    ...(body.faults === undefined
+      ? {}
+      : {
+          faults: {
+            duplicateRate: body.faults.duplicate_rate,
+            outOfOrderRate: body.faults.out_of_order_rate,
+            burstRate: body.faults.burst_rate,
+            burstSize: body.faults.burst_size,
+          },
+        }),
+  };
+}
+
+/** The API error for a generation the sandbox refused to start. */
+function refuseStart<R extends ErrorReply>(
+  reply: R,
+  outcome: Extract<StartOutcome, { ok: false }>,
+): R {
+  switch (outcome.reason) {
+    case 'ALREADY_RUNNING':
+      return replyWithError(reply, 'GENERATION_RUNNING');
+    case 'NO_WEBHOOKS':
+      return replyWithError(
+        reply,
+        'NO_WEBHOOKS_REGISTERED',
+        outcome.clinicIds.length > 0
+          ? `Without a webhook: ${outcome.clinicIds.join(', ')}.`
+          : 'No webhook is registered.',
+      );
+    default: {
+      const never: never = outcome;
+      throw new Error(`unknown refusal ${String(never)}`);
+    }
+  }
+}
+
 /** Options of {@link controlRoutes}. */
 export interface ControlRoutesOptions {
   sandbox: Sandbox;
@@ -122,43 +171,8 @@ export const controlRoutes: FastifyPluginAsyncTypebox<ControlRoutesOptions> = as
           'start_at must be an ISO 8601 date-time with a time zone.',
         );
       }
-      const generation: GenerationRequest = {
-        rate: body.rate,
-        ...(body.count === undefined ? {} : { count: body.count }),
-        ...(body.lifecycles === undefined ? {} : { lifecycles: body.lifecycles }),
-        ...(body.duration_seconds === undefined
-          ? {}
-          : { durationMs: Math.round(body.duration_seconds * 1000) }),
-        ...(body.seed === undefined ? {} : { seed: body.seed }),
-        ...(body.clinic_ids === undefined ? {} : { clinicIds: body.clinic_ids }),
-        ...(body.start_at === undefined ? {} : { startAt: Date.parse(body.start_at) }),
-        ...(body.concurrency === undefined ? {} : { concurrency: body.concurrency }),
-        ...(body.faults === undefined
-          ? {}
-          : {
-              faults: {
-                duplicateRate: body.faults.duplicate_rate,
-                outOfOrderRate: body.faults.out_of_order_rate,
-                burstRate: body.faults.burst_rate,
-                burstSize: body.faults.burst_size,
-              },
-            }),
-      };
-      const outcome = sandbox.startGeneration(generation);
-      if (!outcome.ok) {
-        switch (outcome.reason) {
-          case 'ALREADY_RUNNING':
-            return replyWithError(reply, 'GENERATION_RUNNING');
-          case 'NO_WEBHOOKS':
-            return replyWithError(
-              reply,
-              'NO_WEBHOOKS_REGISTERED',
-              outcome.clinicIds.length > 0
-                ? `Without a webhook: ${outcome.clinicIds.join(', ')}.`
-                : 'No webhook is registered.',
-            );
-        }
-      }
+      const outcome = sandbox.startGeneration(generationRequest(body));
+      if (!outcome.ok) return refuseStart(reply, outcome);
       reply.code(202);
       return { success: true, data: outcome.status, message: 'Generation started' };
     },
