@@ -47,32 +47,7 @@ export async function runProjectorService<S extends AggregateState>(
   const logger =
     options.logger ??
     createLogger({ service: `projector-${definition.name}`, level: config.LOG_LEVEL });
-  // Files (CA, client certificate, password file) are read before anything connects: a missing
-  // one stops the boot with the variable's name.
-  const resolved = resolveKafkaConnection(config);
-  if (!resolved.ok) throw new ConfigError(resolved.errors);
-  const connection = resolved.connection;
-  const db: Kysely<Database> = createDb({
-    connectionString: config.DATABASE_URL,
-    applicationName: `projector-${definition.name}`,
-    ...(config.DATABASE_CA_FILE === undefined ? {} : { caFile: config.DATABASE_CA_FILE }),
-  });
-  const version = await bootVersion(db, definition, config, logger, options.signal).catch(
-    async (error: unknown) => {
-      await db.destroy();
-      const tls = databaseTlsFailure(error);
-      throw tls ? new Error(tls, { cause: error }) : error;
-    },
-  );
-  const clientId = `projector-${definition.name}`;
-  try {
-    // A refused password or an untrusted certificate: exit within seconds, naming the variable.
-    await requireKafkaConnection({ clientId, brokers: config.KAFKA_BROKERS, connection });
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger, connection });
+  const { db, version, kafka } = await connect(definition, config, logger, options.signal);
   await ensureDeadLetterTopic(kafka, config, logger, options.signal);
   const metrics = new ProjectorMetrics();
   // Process metrics (start time, memory, event loop lag), as the ingress has: restarts of a
@@ -119,6 +94,45 @@ export async function runProjectorService<S extends AggregateState>(
       return stopping;
     },
   };
+}
+
+/**
+ * The database, migrated and with the version to write picked (see {@link bootVersion}), and a
+ * Kafka client the broker accepted; the database is closed again when Kafka refuses.
+ */
+async function connect<S extends AggregateState>(
+  definition: ProjectorDefinition<S>,
+  config: ProjectorServiceConfig,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<{ db: Kysely<Database>; version: number; kafka: ReturnType<typeof createKafka> }> {
+  // Files (CA, client certificate, password file) are read before anything connects: a missing
+  // one stops the boot with the variable's name.
+  const resolved = resolveKafkaConnection(config);
+  if (!resolved.ok) throw new ConfigError(resolved.errors);
+  const connection = resolved.connection;
+  const db: Kysely<Database> = createDb({
+    connectionString: config.DATABASE_URL,
+    applicationName: `projector-${definition.name}`,
+    ...(config.DATABASE_CA_FILE === undefined ? {} : { caFile: config.DATABASE_CA_FILE }),
+  });
+  const version = await bootVersion(db, definition, config, logger, signal).catch(
+    async (error: unknown) => {
+      await db.destroy();
+      const tls = databaseTlsFailure(error);
+      throw tls ? new Error(tls, { cause: error }) : error;
+    },
+  );
+  const clientId = `projector-${definition.name}`;
+  try {
+    // A refused password or an untrusted certificate: exit within seconds, naming the variable.
+    await requireKafkaConnection({ clientId, brokers: config.KAFKA_BROKERS, connection });
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const kafka = createKafka({ clientId, brokers: config.KAFKA_BROKERS, logger, connection });
+  return { db, version, kafka };
 }
 
 /**
