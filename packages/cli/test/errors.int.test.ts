@@ -3,10 +3,16 @@ import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { stateFromRow } from '@novamed-stream/projection';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase, createTestTopic, testKafka, testStack } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+  testStack,
+} from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEvents, produce, type RawEvent } from './fixtures.js';
+import { produce, type RawEvent } from './fixtures.js';
 import { runCommand } from './run-command.js';
 
 let db: Kysely<Database>;
@@ -38,7 +44,7 @@ beforeAll(async () => {
   env = { KAFKA_BROKERS: testStack().kafkaBrokers.join(','), DATABASE_URL: database.url };
   topic = await createTestTopic({ prefix: 'cli-errors', partitions: 1 });
   await produce(testKafka('cli-errors-test'), topic, [
-    ...orderEvents('errors', 0, 5),
+    ...orderJourneys({ runId: 'errors', count: 5 }),
     invalid,
     lone,
   ]);

@@ -3,10 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDb, type Database, pseudonym } from '@novamed-stream/db';
-import { createTestDatabase, createTestTopic, testKafka, testStack } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+  testStack,
+} from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEvents, produce, type RawEvent } from './fixtures.js';
+import { produce, type RawEvent } from './fixtures.js';
 import { runCommand } from './run-command.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -14,7 +20,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-/** One refill requested per order of {@link orderEvents}, by the same patient. */
+/** One refill requested per order of {@link orderJourneys}, by the same patient. */
 function refillEvents(runId: string, count: number): RawEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     event_type: 'refill:requested',
@@ -48,7 +54,7 @@ describe('novamed-stream pseudonym-key rotate', () => {
     topic = await createTestTopic({ prefix: 'cli-pseudonym-key', partitions: 2 });
     runId = topic.slice(-8);
     await produce(testKafka('cli-pseudonym-key-test'), topic, [
-      ...orderEvents(runId, 0, COUNT),
+      ...orderJourneys({ runId: runId, count: COUNT }),
       ...refillEvents(runId, COUNT),
     ]);
     keyDir = await mkdtemp(join(tmpdir(), 'novamed-pseudonym-key-'));

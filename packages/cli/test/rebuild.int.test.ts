@@ -13,6 +13,7 @@ import { project } from '@novamed-stream/read-models';
 import {
   createTestDatabase,
   createTestTopic,
+  orderJourneys,
   type TestDatabase,
   testKafka,
   testStack,
@@ -20,7 +21,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEvents, produce, type RawEvent, waitFor } from './fixtures.js';
+import { produce, type RawEvent, waitFor } from './fixtures.js';
 import { runCommand } from './run-command.js';
 
 let kafka: Kafka;
@@ -125,7 +126,7 @@ describe('rebuild while the live projector keeps consuming', () => {
     cleanups.push(() => service.stop());
     expect(service.version).toBe(1);
 
-    const sent: RawEvent[] = orderEvents(runId, 0, 1500);
+    const sent: RawEvent[] = orderJourneys({ runId: runId, count: 1500 });
     await produce(kafka, topic, sent);
     await waitFor('v1 caught up', () => caughtUp(db, topic, 1));
 
@@ -133,7 +134,7 @@ describe('rebuild while the live projector keeps consuming', () => {
     let producing = true;
     const producer = (async () => {
       for (let n = 1500; producing; n += 40) {
-        const batch = orderEvents(runId, n, 40);
+        const batch = orderJourneys({ runId: runId, from: n, count: 40 });
         const redelivered = sent.slice(n - 300, n - 290);
         await produce(kafka, topic, [...batch, ...redelivered]);
         sent.push(...batch);
@@ -165,7 +166,7 @@ describe('rebuild while the live projector keeps consuming', () => {
     expect(await versionStatuses(db)).toEqual({ 1: 'retired', 2: 'live' });
     expect(await viewSchema(db)).toBe('orders_v2');
     await waitFor('the service on v2', () => service.version === 2, 10_000);
-    const finalBatch = orderEvents(runId, 100_000, 50);
+    const finalBatch = orderJourneys({ runId: runId, from: 100_000, count: 50 });
     await produce(kafka, topic, finalBatch);
     sent.push(...finalBatch);
     await waitFor('v2 caught up by the service', () => caughtUp(db, topic, 2));
@@ -192,7 +193,7 @@ describe('an interrupted rebuild', () => {
     db = created.db;
     url = created.test.url;
     topic = await createTestTopic({ prefix: 'cli-rebuild-kill', partitions: 3 });
-    events = orderEvents(topic.slice(-8), 0, 12_000);
+    events = orderJourneys({ runId: topic.slice(-8), count: 12_000 });
     await produce(kafka, topic, events);
   });
 

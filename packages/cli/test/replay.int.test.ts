@@ -1,8 +1,14 @@
 import { createEventConsumer } from '@novamed-stream/consumer';
-import { createTestTopic, testKafka, testStack, uniqueName } from '@novamed-stream/testkit';
+import {
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+  testStack,
+  uniqueName,
+} from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { orderEvents, produce, waitFor } from './fixtures.js';
+import { produce, waitFor } from './fixtures.js';
 import { runCommand } from './run-command.js';
 
 let kafka: Kafka;
@@ -15,11 +21,11 @@ beforeAll(async () => {
   kafka = testKafka('cli-replay-test');
   env = { KAFKA_BROKERS: testStack().kafkaBrokers.join(',') };
   topic = await createTestTopic({ prefix: 'cli-replay', partitions: 2 });
-  await produce(kafka, topic, orderEvents('replayA', 0, 10)); // 30 events
+  await produce(kafka, topic, orderJourneys({ runId: 'replayA', count: 10 })); // 30 events
   await new Promise((r) => setTimeout(r, 50));
   afterFirstBatch = Date.now();
   await new Promise((r) => setTimeout(r, 100));
-  await produce(kafka, topic, orderEvents('replayB', 0, 4)); // 11 events
+  await produce(kafka, topic, orderJourneys({ runId: 'replayB', count: 4 })); // 11 events
 });
 
 /** A downstream service: reads the topic in `groupId` until it has seen `expected` events. */
@@ -101,7 +107,7 @@ describe('replay moves a downstream group back, and the group rereads', () => {
     expect(moved.json()).toMatchObject({ reread: 11 });
     const reread = await (await downstream(11)).done();
     expect(reread.sort()).toEqual(
-      orderEvents('replayB', 0, 4)
+      orderJourneys({ runId: 'replayB', count: 4 })
         .map((e) => e.event_id)
         .sort(),
     );

@@ -3,6 +3,7 @@ import { createDb, type Database } from '@novamed-stream/db';
 import {
   createTestDatabase,
   createTestTopic,
+  orderJourneys,
   testKafka,
   testStack,
   uniqueName,
@@ -10,7 +11,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderEvents, produce } from './fixtures.js';
+import { produce } from './fixtures.js';
 import { runCommand } from './run-command.js';
 
 let kafka: Kafka;
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 describe('status', () => {
   it('shows each projector caught up, then behind by what arrived since, with its age', async () => {
-    await produce(kafka, topic, orderEvents('status', 0, 50));
+    await produce(kafka, topic, orderJourneys({ runId: 'status', count: 50 }));
     const rebuilt = await runCommand(['rebuild', 'all', '--topic', topic], { env });
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     expect(rebuilt.stdout).toMatch(/orders\s+ok\s+v1 live/);
@@ -52,7 +53,7 @@ describe('status', () => {
     expect(before.projectors[0]).toMatchObject({ rows: 50, unresolvedErrors: 0, behindSeconds: 0 });
 
     // No projector service runs here: what arrives now is lag, and it ages.
-    const late = orderEvents('status-late', 0, 5);
+    const late = orderJourneys({ runId: 'status-late', count: 5 });
     await produce(kafka, topic, late);
     await new Promise((r) => setTimeout(r, 2200));
     // A downstream group that read up to offset 3 of each partition.

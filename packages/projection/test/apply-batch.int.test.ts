@@ -2,11 +2,11 @@ import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase } from '@novamed-stream/testkit';
+import { createTestDatabase, orderJourneys } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateVersion, applyBatch, ensureVersionTables, stateFromRow } from '../src/index.js';
-import { asBatch, orderLifecycles, type RawEvent, rng, shuffle } from './fixtures.js';
+import { asBatch, type RawEvent, rng, shuffle } from './fixtures.js';
 
 const TOPIC = 'novamed.events.v1';
 let db: Kysely<Database>;
@@ -57,7 +57,7 @@ function expectedStates(events: RawEvent[]) {
 describe('applyBatch against a real Postgres', () => {
   it('gives the pure fold of the set of events, whatever the order, batching and duplicates', async () => {
     const { version: v, schema } = await freshVersion();
-    const events = orderLifecycles('perm', 60, 7);
+    const events = orderJourneys({ runId: 'perm', count: 60, seed: 7 });
     const random = rng(42);
     // Redeliveries: a third of the events again, at later offsets; all shuffled.
     const delivered = shuffle([...events, ...events.filter(() => random() < 0.33)], random);
@@ -82,7 +82,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('skips messages below the checkpoint after a crash or rebalance', async () => {
     const { version: v, schema } = await freshVersion();
-    const events = orderLifecycles('ckpt', 5, 3);
+    const events = orderJourneys({ runId: 'ckpt', count: 5, seed: 3 });
     const first = await apply(v, events.slice(0, 8), 0);
     expect(first).toMatchObject({ ok: true, applied: 8, nextOffset: '8' });
     // The same consumer restarts from an older Kafka offset: 4..end.
@@ -94,7 +94,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('applies a batch once when two consumers race with it (stale member after a rebalance)', async () => {
     const { version: v, schema } = await freshVersion();
-    const events = orderLifecycles('race', 30, 5);
+    const events = orderJourneys({ runId: 'race', count: 30, seed: 5 });
     const outcomes = await Promise.all([apply(v, events, 0), apply(v, events, 0)]);
     const applied = outcomes.map((o) => (o.ok ? o.applied : -1)).sort();
     expect(applied).toEqual([0, events.length]);
@@ -106,7 +106,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('accepts a batch that starts at the low watermark when retention deleted older offsets', async () => {
     const { version: v } = await freshVersion();
-    const events = orderLifecycles('retention', 2, 1);
+    const events = orderJourneys({ runId: 'retention', count: 2, seed: 1 });
     const outcome = await applyBatch(db, ordersProjector, v, {
       topic: TOPIC,
       partition: 0,
@@ -122,7 +122,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('refuses a batch that starts after the checkpoint (a gap)', async () => {
     const { version: v } = await freshVersion();
-    const events = orderLifecycles('gap', 3, 1);
+    const events = orderJourneys({ runId: 'gap', count: 3, seed: 1 });
     await apply(v, events.slice(0, 2), 0);
     expect(await apply(v, events.slice(3), 5)).toEqual({
       ok: false,
@@ -134,7 +134,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('records an invalid event in projection_errors and keeps applying the next ones', async () => {
     const { version: v, schema } = await freshVersion();
-    const [good1, good2] = orderLifecycles('bad', 1, 2);
+    const [good1, good2] = orderJourneys({ runId: 'bad', count: 1, seed: 2 });
     const invalid: RawEvent = {
       event_type: 'order:shipped',
       event_id: 'evt_bad_shipped',
@@ -171,8 +171,8 @@ describe('applyBatch against a real Postgres', () => {
 
   it('keeps lineage on every row', async () => {
     const { version: v, schema } = await freshVersion();
-    const other = orderLifecycles('lineage_other', 3, 9);
-    const events = orderLifecycles('lineage', 1, 9);
+    const other = orderJourneys({ runId: 'lineage_other', count: 3, seed: 9 });
+    const events = orderJourneys({ runId: 'lineage', count: 1, seed: 9 });
     await apply(v, [...other, ...events], 0, 4);
     const row = (await rows(schema)).find((r) => r['order_id'] === 'ord_lineage_0');
     expect(row).toMatchObject({
@@ -185,7 +185,7 @@ describe('applyBatch against a real Postgres', () => {
 
   it('lets analytics_reader read the analytics views and nothing else', async () => {
     const { version: v } = await freshVersion();
-    await apply(v, orderLifecycles('reader', 2, 1), 0);
+    await apply(v, orderJourneys({ runId: 'reader', count: 2, seed: 1 }), 0);
     await activateVersion(db, ordersProjector, v);
     await db.connection().execute(async (conn) => {
       await sql`set role analytics_reader`.execute(conn);
@@ -213,10 +213,10 @@ describe('applyBatch against a real Postgres', () => {
 
   it('swaps the analytics views to another version in one transaction', async () => {
     const { version: a } = await freshVersion();
-    await apply(a, orderLifecycles('swap_a', 3, 1), 0);
+    await apply(a, orderJourneys({ runId: 'swap_a', count: 3, seed: 1 }), 0);
     await activateVersion(db, ordersProjector, a);
     const { version: b } = await freshVersion();
-    await apply(b, orderLifecycles('swap_b', 5, 1), 0);
+    await apply(b, orderJourneys({ runId: 'swap_b', count: 5, seed: 1 }), 0);
     const count = async () =>
       Number(
         (await sql<{ n: string }>`select count(*) as n from analytics.orders`.execute(db)).rows[0]

@@ -3,6 +3,7 @@ import { ordersProjector } from '@novamed-stream/projectors';
 import {
   createTestDatabase,
   createTestTopic,
+  orderJourneys,
   startDedicatedPostgres,
   testKafka,
   testStack,
@@ -15,7 +16,7 @@ import {
   readProjectorServiceEnv,
   runProjectorService,
 } from '../src/index.js';
-import { orderLifecycles, toKafkaMessage } from './fixtures.js';
+import { toKafkaMessage } from './fixtures.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -39,7 +40,7 @@ const applied = async (db: Kysely<Database>) =>
 
 async function topicWith(prefix: string, count: number) {
   const topic = await createTestTopic({ prefix, partitions: 2 });
-  const events = orderLifecycles(prefix, count, 5);
+  const events = orderJourneys({ runId: prefix, count: count, seed: 5 });
   const producer = testKafka(prefix).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: events.map(toKafkaMessage) });

@@ -5,11 +5,17 @@ import { createDb, type Database } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase, createTestTopic, testKafka, testStack } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+  testStack,
+} from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stateFromRow } from '../src/index.js';
-import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
+import { type RawEvent, toKafkaMessage } from './fixtures.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const main = `${root}services/projector-orders/src/main.ts`;
@@ -17,7 +23,7 @@ const main = `${root}services/projector-orders/src/main.ts`;
 let db: Kysely<Database>;
 let database: { url: string; drop(): Promise<void> };
 let topic: string;
-const events: RawEvent[] = orderLifecycles('crash', 10_000, 21);
+const events: RawEvent[] = orderJourneys({ runId: 'crash', count: 10_000, seed: 21 });
 const children: ChildProcess[] = [];
 let stderr = '';
 

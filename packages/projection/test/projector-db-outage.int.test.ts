@@ -1,11 +1,16 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { PostgresServer } from '@novamed-stream/devstack';
 import { ordersProjector } from '@novamed-stream/projectors';
-import { createTestTopic, startDedicatedPostgres, testKafka } from '@novamed-stream/testkit';
+import {
+  createTestTopic,
+  orderJourneys,
+  startDedicatedPostgres,
+  testKafka,
+} from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjector, ensureVersionTables } from '../src/index.js';
-import { orderLifecycles, toKafkaMessage } from './fixtures.js';
+import { toKafkaMessage } from './fixtures.js';
 
 let postgres: PostgresServer;
 let db: Kysely<Database>;
@@ -43,7 +48,7 @@ describe('Postgres killed under a running projector', () => {
   it('pauses, retries with backoff, resumes by itself, and loses or doubles nothing', async () => {
     const kafka = testKafka('outage');
     const topic = await createTestTopic({ prefix: 'proj-outage', partitions: 2 });
-    const events = orderLifecycles('outage', 1500, 3);
+    const events = orderJourneys({ runId: 'outage', count: 1500, seed: 3 });
     const half = Math.floor(events.length / 2);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

@@ -2,11 +2,17 @@ import { Writable } from 'node:stream';
 import { createDb, type Database } from '@novamed-stream/db';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { createLogger } from '@novamed-stream/service-kit';
-import { createTestDatabase, createTestTopic, testKafka, testStack } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+  testStack,
+} from '@novamed-stream/testkit';
 import type { Kysely } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
 import { readProjectorServiceEnv, runProjectorService } from '../src/index.js';
-import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
+import { type RawEvent, toKafkaMessage } from './fixtures.js';
 
 // A real projector service with the logger its main.ts builds (only the destination is a
 // captured stream) reads a valid event and a rejected one (invalid data for its type, so it
@@ -52,7 +58,7 @@ it('a projector logs none of the PHI of the events it applies or rejects', async
   const topic = await createTestTopic({ prefix: 'log-redaction', partitions: 1 });
   const database = await createTestDatabase('log_redaction');
   cleanups.push(() => database.drop());
-  const [created] = orderLifecycles('redact', 1, 1);
+  const [created] = orderJourneys({ runId: 'redact', count: 1, seed: 1 });
   const valid = withCanaries(created!, { event_id: 'evt_redact_valid' });
   // order:shipped without tracking data: invalid for its type, rejected by the projector.
   const rejected = withCanaries(created!, {

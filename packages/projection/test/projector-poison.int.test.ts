@@ -2,7 +2,13 @@ import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase, createTestTopic, readTopic, testKafka } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  readTopic,
+  testKafka,
+} from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +19,7 @@ import {
   type Logger,
   stateFromRow,
 } from '../src/index.js';
-import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
+import { type RawEvent, toKafkaMessage } from './fixtures.js';
 
 // One partition, hundreds of good events and five poison messages planted in the middle, all
 // on the topic before the projector starts, so they arrive in one fetch. Against the code
@@ -83,7 +89,7 @@ describe('poison messages in the middle of a large batch', () => {
     const deadLetterTopic = await createTestTopic({ prefix: 'proj-poison-dead', partitions: 1 });
     await ensureVersionTables(db, ordersProjector, v);
 
-    const good = orderLifecycles('poison', 200, 21);
+    const good = orderJourneys({ runId: 'poison', count: 200, seed: 21 });
     const base = good[0] as RawEvent;
     const orderEvent = (eventId: string, data: Record<string, unknown>, extra = {}): RawEvent => ({
       ...base,

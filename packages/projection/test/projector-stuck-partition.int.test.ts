@@ -3,13 +3,18 @@ import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
 import { startHealthServer } from '@novamed-stream/service-kit';
-import { createTestDatabase, createTestTopic, testKafka } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+} from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjector, ensureVersionTables, stateFromRow, versionSchema } from '../src/index.js';
-import { orderLifecycles, type RawEvent, toKafkaMessage } from './fixtures.js';
+import { type RawEvent, toKafkaMessage } from './fixtures.js';
 
 // Another session holds the per-aggregate advisory lock of one order of partition 0, so every
 // batch of partition 0 fails (lock_timeout, SQLSTATE 55P03: transient). Before this change
@@ -88,9 +93,15 @@ describe('one partition stuck on a lock', () => {
       return partitions.every((p) => at.get(p) === high.get(p));
     };
 
-    const stuck = orderLifecycles('p0', 40, 31);
-    const first = [orderLifecycles('p1a', 40, 32), orderLifecycles('p2a', 40, 33)];
-    const later = [orderLifecycles('p1b', 40, 34), orderLifecycles('p2b', 40, 35)];
+    const stuck = orderJourneys({ runId: 'p0', count: 40, seed: 31 });
+    const first = [
+      orderJourneys({ runId: 'p1a', count: 40, seed: 32 }),
+      orderJourneys({ runId: 'p2a', count: 40, seed: 33 }),
+    ];
+    const later = [
+      orderJourneys({ runId: 'p1b', count: 40, seed: 34 }),
+      orderJourneys({ runId: 'p2b', count: 40, seed: 35 }),
+    ];
     const all = [...stuck, ...first.flat(), ...later.flat()];
 
     const holder = new pg.Client({ connectionString: url });

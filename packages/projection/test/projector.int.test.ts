@@ -2,7 +2,12 @@ import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase, createTestTopic, testKafka } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  createTestTopic,
+  orderJourneys,
+  testKafka,
+} from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +18,7 @@ import {
   type Projector,
   stateFromRow,
 } from '../src/index.js';
-import { orderLifecycles, type RawEvent, rng, shuffle, toKafkaMessage } from './fixtures.js';
+import { type RawEvent, rng, shuffle, toKafkaMessage } from './fixtures.js';
 
 let db: Kysely<Database>;
 let drop: () => Promise<void>;
@@ -101,7 +106,7 @@ describe('projector on a real broker and Postgres', () => {
     const topic = await createTestTopic({ prefix: 'proj-basic', partitions: 3 });
     await ensureVersionTables(db, ordersProjector, v);
     await activateVersion(db, ordersProjector, v);
-    const events = orderLifecycles(`basic${v}`, 200, 11);
+    const events = orderJourneys({ runId: `basic${v}`, count: 200, seed: 11 });
     const random = rng(5);
     // Redeliveries of the same event_id land on other offsets (same key, same partition).
     const delivered = shuffle([...events, ...events.filter(() => random() < 0.25)], random);
@@ -143,7 +148,7 @@ describe('projector on a real broker and Postgres', () => {
     const v = ++version;
     const topic = await createTestTopic({ prefix: 'proj-two', partitions: 6 });
     await ensureVersionTables(db, ordersProjector, v);
-    const events = orderLifecycles(`two${v}`, 600, 13);
+    const events = orderJourneys({ runId: `two${v}`, count: 600, seed: 13 });
     const groupId = `g-${topic}`;
     const make = () =>
       createProjector({
@@ -185,7 +190,7 @@ describe('projector on a real broker and Postgres', () => {
     const topic = await createTestTopic({ prefix: 'proj-dlq', partitions: 1 });
     const deadLetterTopic = await createTestTopic({ prefix: 'proj-dlq-dead', partitions: 1 });
     await ensureVersionTables(db, ordersProjector, v);
-    const [created, processing] = orderLifecycles(`dlq${v}`, 1, 1);
+    const [created, processing] = orderJourneys({ runId: `dlq${v}`, count: 1, seed: 1 });
     const invalid: RawEvent = {
       ...created!,
       event_id: `evt_invalid_${v}`,

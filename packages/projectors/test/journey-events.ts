@@ -1,11 +1,6 @@
-/** A raw envelope as NovaMed sends it. */
-export interface RawEvent {
-  event_type: string;
-  event_id: string;
-  timestamp: string;
-  clinic_id: string;
-  data: Record<string, unknown>;
-}
+import type { RawEvent } from '@novamed-stream/testkit';
+
+export type { RawEvent };
 
 /**
  * Values planted as PHI in the journey's events. Each contains `PHI` (in some case), and no

@@ -18,6 +18,7 @@ export {
   ingressProcess,
 } from './ingress-process.js';
 export { killProcessesUsing, processesUsing } from './leftover-processes.js';
+export { type OrderJourneysOptions, orderJourneys } from './order-journeys.js';
 export {
   type ProjectorProcess,
   type ProjectorProcessOptions,
