@@ -5,7 +5,7 @@ import { SCALE } from './scale.js';
 
 /** One scenario's outcome, as it goes into the summary and docs/reliability.md. */
 export interface ScenarioResult {
-  /** 1..9, the issue's numbering. */
+  /** 1..12, the numbering of docs/reliability.md. */
   number: number;
   title: string;
   /** What it did: `{ events: 10000, "broker SIGKILLs": 2, ... }`. */

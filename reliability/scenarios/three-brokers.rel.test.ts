@@ -5,13 +5,19 @@ import { afterAll, expect, it } from 'vitest';
 import type { CanaryEvent } from '../harness/canary.js';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
 import { recordScenario, secondsSince } from '../harness/report.js';
+import { RequestTimeline } from '../harness/request-timeline.js';
 import { atScale } from '../harness/scale.js';
 import { Progress, postAndRead, sendLikeNovaMed } from '../harness/sender.js';
 import { readTopicCopies } from '../harness/topic-copies.js';
 import { checkReadModels, PROJECTOR_NAMES, waitCaughtUp } from '../harness/verify.js';
 
-const EVENTS = atScale(2000, 10_000);
+/** At least this many events; the load goes on until both kill/restart cycles are done. */
+const MIN_EVENTS = atScale(2000, 10_000);
 const RATE = atScale(150, 250);
+/** Events the load may take: four minutes at RATE, far more than the kills need. */
+const POOL = RATE * 240;
+/** Events acknowledged after a node is back before the next kill (and before the load stops). */
+const BETWEEN = atScale(300, 1000);
 const KILLS = 2;
 const DOWN_MS = 2000;
 /** Single tries while two of three nodes are down: each must be a 503, never a 200. */
@@ -21,6 +27,20 @@ let env: ScenarioEnvironment | undefined;
 afterAll(async () => {
   await env?.close();
 });
+
+/** One leader kill and restart, and the requests around it. */
+interface Kill {
+  node: number;
+  atAcknowledged: number;
+  acknowledgedWhenBack: number;
+  /** Requests started and not answered at the SIGKILL. */
+  inFlightAtKill: number;
+  /** Requests in flight at some moment between the SIGKILL and the node being back. */
+  inFlightDuring: number;
+  /** Answers that came while the node was down, by status. */
+  answersDuring: Record<string, number>;
+  recoverMs: number;
+}
 
 /** Leader node id per partition of `topic`. */
 async function leaders(admin: Admin, topic: string): Promise<Map<number, number>> {
@@ -67,34 +87,58 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
     const ingress = await env.ingress();
     const projectors = await env.startProjectors();
 
-    // Phase 1: the busiest partition's leader SIGKILLed twice under load, and brought back.
-    const events: CanaryEvent[] = env.feed.take(EVENTS);
+    // Phase 1: the busiest partition's leader SIGKILLed twice under load, and brought back. The
+    // load runs until both cycles are done (a fixed count ended before the second kill at quick
+    // scale), so each kill and restart happens while requests are flowing.
+    const pool: CanaryEvent[] = env.feed.take(POOL);
     const progress = new Progress();
-    const load = sendLikeNovaMed(events, {
-      url: () => ingress.webhookUrl,
+    const timeline = new RequestTimeline();
+    const stopLoad = new AbortController();
+    const load = sendLikeNovaMed(pool, {
+      url: () => {
+        timeline.started();
+        return ingress.webhookUrl;
+      },
       apiKey: env.apiKey,
       concurrency: 32,
       ratePerSecond: RATE,
       onAcknowledged: progress.tick,
+      onAnswer: timeline.answered,
+      signal: stopLoad.signal,
     });
     let leaderChanges = 0;
-    const kills: Array<{ node: number; atAcknowledged: number; recoverMs: number }> = [];
+    const kills: Kill[] = [];
     for (let k = 1; k <= KILLS; k++) {
-      await progress.reach(Math.floor((EVENTS * k) / (KILLS + 1.5)));
+      const previous = kills.at(-1);
+      await progress.reach(
+        previous ? previous.acknowledgedWhenBack + BETWEEN : Math.floor(MIN_EVENTS / 4),
+      );
       const node = await busiestLeader(admin, env.topic);
       const before = await leaders(admin, env.topic);
       const atAcknowledged = progress.count;
-      const down = performance.now();
+      const down = timeline.now();
       await cluster.node(node).kill();
       // The controller moves leadership once it fences the dead node (broker session 3 s).
       const after = await leadersWithout(admin, env.topic, node);
       leaderChanges += [...before].filter(([p, l]) => after.get(p) !== l).length;
-      const elapsed = performance.now() - down;
+      const elapsed = timeline.now() - down;
       if (elapsed < DOWN_MS) await new Promise((r) => setTimeout(r, DOWN_MS - elapsed));
       await cluster.startNode(node);
-      kills.push({ node, atAcknowledged, recoverMs: Math.round(performance.now() - down) });
+      const back = timeline.now();
+      kills.push({
+        node,
+        atAcknowledged,
+        acknowledgedWhenBack: progress.count,
+        inFlightAtKill: timeline.inFlightAt(down),
+        inFlightDuring: timeline.overlapping(down, back),
+        answersDuring: timeline.answersBetween(down, back),
+        recoverMs: Math.round(back - down),
+      });
     }
+    await progress.reach(Math.max(MIN_EVENTS, progress.count + BETWEEN));
+    stopLoad.abort();
     const { report, acknowledged } = await load;
+    const events = pool.slice(0, report.events);
 
     // Phase 2: two of three nodes down: acks=all cannot be met, so no 200 may come back.
     const survivor = await busiestLeader(admin, env.topic);
@@ -130,7 +174,10 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
     const sweep = env.sweep();
 
     const passed =
-      report.acknowledged === EVENTS &&
+      report.events > 0 &&
+      report.events < POOL &&
+      report.acknowledged === report.events &&
+      kills.every((k) => k.inFlightDuring > 0) &&
       retried.report.acknowledged === PROBES &&
       (probeStatuses['200'] ?? 0) === 0 &&
       (probeStatuses['503'] ?? 0) === PROBES &&
@@ -143,7 +190,7 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
       number: 11,
       title: 'Three brokers: leader killed, then quorum lost',
       did: {
-        events: EVENTS,
+        events: report.events,
         'rate/s': RATE,
         'leader SIGKILLs': kills.length,
         'probes with 2 of 3 down': PROBES,
@@ -155,6 +202,9 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
         '503s with 2 of 3 down': probeStatuses['503'] ?? 0,
         '200s with 2 of 3 down': probeStatuses['200'] ?? 0,
         'leader changes': leaderChanges,
+        ...Object.fromEntries(
+          kills.map((k, i) => [`requests in flight during kill ${i + 1}`, k.inFlightDuring]),
+        ),
         lost: check.lost + missingOnTopic,
         duplicated: check.doubleApplied,
         'rows wrong': check.mismatchedRows,
@@ -167,7 +217,13 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
       passed,
       seconds: secondsSince(started),
       notes: [
-        `kills: ${kills.map((k) => `node ${k.node} at ${k.atAcknowledged} acknowledged (back in ${k.recoverMs} ms)`).join('; ')}`,
+        ...kills.map(
+          (k, i) =>
+            `kill ${i + 1}: node ${k.node} at ${k.atAcknowledged} acknowledged, back in ${k.recoverMs} ms ` +
+            `(${k.acknowledgedWhenBack} acknowledged by then); requests in flight at the SIGKILL ` +
+            `${k.inFlightAtKill}, during the outage ${k.inFlightDuring}; answers during it ${JSON.stringify(k.answersDuring)}`,
+        ),
+        `the load stopped after ${report.events} events, ${report.attempts} requests`,
         `2 of 3 down: answers ${JSON.stringify(probeStatuses)}; 200 again ${quorumRecoverMs} ms after a second node was started`,
         `projector processes exited during the run: ${projectorCrashes}`,
         `logs swept: ${sweep.files} files, ${sweep.lines} lines`,
@@ -175,8 +231,12 @@ it('11. three brokers: leader SIGKILLed twice, then 2 of 3 down: every 200 kept 
     });
 
     expect(kills).toHaveLength(KILLS);
+    for (const kill of kills) expect(kill.inFlightDuring, JSON.stringify(kill)).toBeGreaterThan(0);
+    // Stopped by the scenario after the second restart, not by running out of events.
+    expect(report.events).toBeLessThan(POOL);
+    expect(report.events).toBeGreaterThanOrEqual(MIN_EVENTS);
     expect(leaderChanges).toBeGreaterThan(0);
-    expect(report.acknowledged).toBe(EVENTS);
+    expect(report.acknowledged).toBe(report.events);
     expect(probeStatuses['200'] ?? 0).toBe(0);
     expect(probeStatuses['503'] ?? 0).toBe(PROBES);
     expect(retried.report.acknowledged).toBe(PROBES);

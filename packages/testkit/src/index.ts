@@ -1,5 +1,10 @@
 export { appendAsIngress, type EventToAppend } from './append-as-ingress.js';
 export {
+  type ConsoleProcess,
+  type ConsoleProcessOptions,
+  consoleProcess,
+} from './console-process.js';
+export {
   startDedicatedBroker,
   startDedicatedCluster,
   startDedicatedPostgres,
@@ -25,6 +30,11 @@ export {
   projectorProcess,
 } from './projector-process.js';
 export { readTopic, type TopicMessage } from './read-topic.js';
+export {
+  type SandboxProcess,
+  type SandboxProcessOptions,
+  sandboxProcess,
+} from './sandbox-process.js';
 export { seededRandom } from './seeded-random.js';
 export {
   postAndRead,

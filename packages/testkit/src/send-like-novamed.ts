@@ -2,7 +2,7 @@ import http from 'node:http';
 
 /** What {@link sendLikeNovaMed} did and saw. */
 export interface SendReport {
-  /** Distinct events to deliver. */
+  /** Distinct events to deliver (those taken before `signal` stopped the load). */
   events: number;
   /** HTTP requests made (first tries and retries). */
   attempts: number;
@@ -42,6 +42,14 @@ export interface SendOptions<E extends SendableEvent = SendableEvent> {
   giveUpAfterMs?: number;
   /** Called with each event id once it got its 200. */
   onAcknowledged?: (event: E) => void;
+  /** Called after every request (first try or retry) with its answer. */
+  onAnswer?: (answer: WebhookAnswer) => void;
+  /**
+   * Once aborted, no further event is taken (a load that runs until the test says stop): the
+   * events sent are then the first `report.events`; those taken still go on to their 200 or
+   * give-up.
+   */
+  signal?: AbortSignal;
   /** Retry on non-200 (NovaMed's behaviour). Default true. */
   retry?: boolean;
   /** Per-request timeout. Default 10 s. */
@@ -146,6 +154,7 @@ export async function sendLikeNovaMed<E extends SendableEvent>(
   };
   const acknowledged: E[] = [];
   const started = performance.now();
+  // Events are taken in order: those sent are always events[0..next).
   let next = 0;
 
   const deliver = async (event: E) => {
@@ -159,6 +168,7 @@ export async function sendLikeNovaMed<E extends SendableEvent>(
         event.body,
         options.requestTimeoutMs ?? 10_000,
       );
+      options.onAnswer?.(answer);
       if (answer.status === 0) report.networkErrors++;
       else {
         report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
@@ -181,6 +191,7 @@ export async function sendLikeNovaMed<E extends SendableEvent>(
 
   const worker = async () => {
     for (;;) {
+      if (options.signal?.aborted) return;
       const index = next++;
       const event = events[index];
       if (event === undefined) return;
@@ -194,6 +205,7 @@ export async function sendLikeNovaMed<E extends SendableEvent>(
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   agent.destroy();
+  report.events = Math.min(next, events.length);
   report.seconds = Math.round((performance.now() - started) / 10) / 100;
   return { report, acknowledged };
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { ensureTopic, findFreePorts, findRepoRoot, ServiceProcess } from '@novamed-stream/devstack';
+import { ensureTopic, findFreePorts, type ServiceProcess } from '@novamed-stream/devstack';
+import { type ConsoleProcess, consoleProcess } from './console-process.js';
 import { type IngressProcess, ingressProcess } from './ingress-process.js';
 import { type ProjectorProcess, projectorProcess } from './projector-process.js';
-import { PROJECTOR_NAMES, type ProjectorName, SERVICE_ENTRIES } from './service-entries.js';
+import { type SandboxProcess, sandboxProcess } from './sandbox-process.js';
+import { PROJECTOR_NAMES, type ProjectorName } from './service-entries.js';
 import { testStack } from './test-stack.js';
 import { uniqueName } from './unique-name.js';
 
@@ -25,9 +26,16 @@ export interface StartSystemOptions {
   webhookKeys?: readonly string[];
   /** Projectors to start; default all three, `[]` for none. */
   projectors?: readonly ProjectorName[];
-  /** The NovaMed sandbox, registered with the ingress; off by default. */
+  /**
+   * Processes per service, as when scaling past one machine: `ingress` instances on their own
+   * ports appending to the same topic, `projectors` instances of each projector in its one
+   * consumer group. Default 1 each. With more than one, processes and logs are named
+   * `<name>-1`, `<name>-2`, ...
+   */
+  instances?: { ingress?: number; projectors?: number };
+  /** The NovaMed sandbox, registered with the (first) ingress; off by default. */
   sandbox?: { streamRate?: number; env?: Record<string, string> };
-  /** The console, reading the projectors' metrics; off by default. */
+  /** The console, reading the first instance's metrics of each service; off by default. */
   console?: { env?: Record<string, string> };
   /** Extra environment per service, over the defaults. */
   env?: { ingress?: Record<string, string>; projectors?: Record<string, string> };
@@ -39,23 +47,36 @@ export interface RunningSystem {
   databaseUrl: string;
   eventsTopic: string;
   quarantineTopic: string;
+  /** The first ingress instance. */
   ingress: IngressProcess;
+  /** Every ingress instance, in start order (one unless `instances.ingress`). */
+  ingresses: readonly IngressProcess[];
   /** The ingress's first accepted key (`x-api-key`). */
   webhookKey: string;
+  /** The first instance of each projector. */
   projectors: Partial<Record<ProjectorName, ProjectorProcess>>;
-  sandbox?: { process: ServiceProcess; url: string; apiKey: string };
-  console?: { process: ServiceProcess; url: string; key: string };
+  /** Every instance of each projector (one each unless `instances.projectors`). */
+  projectorInstances: Partial<Record<ProjectorName, readonly ProjectorProcess[]>>;
+  sandbox?: SandboxProcess;
+  console?: ConsoleProcess;
   /** Every process, in start order. */
   processes: readonly ServiceProcess[];
   /** Stops in reverse start order: sandbox, console, ingress (drains into Kafka), projectors. */
   stop(): Promise<void>;
 }
 
+/** Core services before they are started. */
+interface CoreServices {
+  ingresses: IngressProcess[];
+  projectorInstances: Partial<Record<ProjectorName, ProjectorProcess[]>>;
+}
+
 /**
  * The real services as processes (`ServiceProcess`, run by entry path as deployed): the ingress,
- * the projectors, and optionally the NovaMed sandbox and the console, on free ports, against the
- * test run's Kafka (or `brokers`) and a migrated database. Resolves once each is ready; on a
- * failure, stops what it started and rethrows (the error carries the failing log's tail).
+ * the projectors (each N times with `instances`), and optionally the NovaMed sandbox and the
+ * console, on free ports, against the test run's Kafka (or `brokers`) and a migrated database.
+ * Resolves once each is ready; on a failure, stops what it started and rethrows (the error
+ * carries the failing log's tail).
  */
 export async function startSystem(options: StartSystemOptions): Promise<RunningSystem> {
   const brokers = options.brokers ?? testStack().kafkaBrokers;
@@ -75,93 +96,27 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     for (const p of [...started].reverse()) await p.stop(10_000);
   };
   try {
-    const ingress = await ingressProcess({
+    const core = await coreServices(options, {
       brokers,
-      apiKeys: webhookKeys,
       eventsTopic,
       quarantineTopic,
-      logDir: options.logDir,
-      ...(options.env?.ingress ? { env: options.env.ingress } : {}),
+      webhookKeys,
     });
-    const projectors: Partial<Record<ProjectorName, ProjectorProcess>> = {};
-    for (const name of options.projectors ?? PROJECTOR_NAMES) {
-      projectors[name] = await projectorProcess({
-        projector: name,
-        brokers,
-        databaseUrl: options.databaseUrl,
-        topic: eventsTopic,
-        logDir: options.logDir,
-        ...(options.env?.projectors ? { env: options.env.projectors } : {}),
-      });
-    }
-    const first = [...Object.values(projectors), ingress.process];
+    const first = [
+      ...Object.values(core.projectorInstances).flat(),
+      ...core.ingresses.map((i) => i.process),
+    ];
     // Push before starting, so a failure stops those that did start.
     started.push(...first);
     await Promise.all(first.map((p) => p.start()));
+    const ingress = core.ingresses[0] as IngressProcess;
+    const projectors = firstOfEach(core.projectorInstances);
 
-    const root = findRepoRoot();
-    let consoleService: RunningSystem['console'];
-    if (options.console) {
-      const [port] = await findFreePorts(1);
-      const url = `http://127.0.0.1:${port}`;
-      const key = `console_${randomBytes(24).toString('hex')}`;
-      const process = new ServiceProcess(
-        {
-          name: 'console',
-          entry: SERVICE_ENTRIES.console,
-          readyUrl: `${url}/healthz`,
-          logFile: join(options.logDir, 'console.log'),
-          env: {
-            KAFKA_BROKERS: brokers.join(','),
-            DATABASE_URL: options.databaseUrl,
-            EVENTS_TOPIC: eventsTopic,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            CONSOLE_API_KEYS: key,
-            METRICS_URLS: [
-              `ingress=${ingress.url}/metrics`,
-              ...Object.entries(projectors).map(
-                ([name, p]) => `${name}=${p.healthUrl.replace(/\/healthz$/, '/metrics')}`,
-              ),
-            ].join(','),
-            ...options.console.env,
-          },
-        },
-        root,
-      );
-      started.push(process);
-      await process.start();
-      consoleService = { process, url, key };
-    }
-
-    // The sandbox last, so the ingress is ready for its first delivery (as in `up`).
-    let sandbox: RunningSystem['sandbox'];
-    if (options.sandbox) {
-      const [port] = await findFreePorts(1);
-      const url = `http://127.0.0.1:${port}`;
-      const apiKey = `sandbox_${randomBytes(24).toString('hex')}`;
-      const process = new ServiceProcess(
-        {
-          name: 'novamed-sandbox',
-          entry: SERVICE_ENTRIES.sandbox,
-          readyUrl: `${url}/healthz`,
-          logFile: join(options.logDir, 'novamed-sandbox.log'),
-          env: {
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            SANDBOX_API_KEY: apiKey,
-            SANDBOX_WEBHOOK_SECRET: webhookKey,
-            REGISTER_WEBHOOK_URL: ingress.webhookUrl,
-            STREAM_RATE: String(options.sandbox.streamRate ?? 0),
-            ...options.sandbox.env,
-          },
-        },
-        root,
-      );
-      started.push(process);
-      await process.start();
-      sandbox = { process, url, apiKey };
-    }
+    const { consoleService, sandbox } = await optionalServices(
+      options,
+      { brokers, eventsTopic, webhookKey, ingress, projectors },
+      started,
+    );
 
     return {
       brokers,
@@ -169,8 +124,10 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
       eventsTopic,
       quarantineTopic,
       ingress,
+      ingresses: core.ingresses,
       webhookKey,
       projectors,
+      projectorInstances: core.projectorInstances,
       ...(sandbox ? { sandbox } : {}),
       ...(consoleService ? { console: consoleService } : {}),
       processes: [...started],
@@ -180,4 +137,132 @@ export async function startSystem(options: StartSystemOptions): Promise<RunningS
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The console and the sandbox when asked for, each started once created (pushed onto `started`
+ * first, so a failure stops it).
+ */
+async function optionalServices(
+  options: StartSystemOptions,
+  running: {
+    brokers: readonly string[];
+    eventsTopic: string;
+    webhookKey: string;
+    ingress: IngressProcess;
+    projectors: Partial<Record<ProjectorName, ProjectorProcess>>;
+  },
+  started: ServiceProcess[],
+): Promise<{ consoleService?: ConsoleProcess; sandbox?: SandboxProcess }> {
+  const { brokers, eventsTopic, webhookKey, ingress, projectors } = running;
+  let consoleService: ConsoleProcess | undefined;
+  if (options.console) {
+    consoleService = await consoleProcess({
+      brokers,
+      databaseUrl: options.databaseUrl,
+      eventsTopic,
+      // The console names each source (letters only): it watches one instance of each.
+      metricsUrls: [
+        `ingress=${ingress.url}/metrics`,
+        ...Object.entries(projectors).map(
+          ([name, p]) => `${name}=${p.healthUrl.replace(/\/healthz$/, '/metrics')}`,
+        ),
+      ],
+      logDir: options.logDir,
+      ...(options.console.env ? { env: options.console.env } : {}),
+    });
+    started.push(consoleService.process);
+    await consoleService.process.start();
+  }
+
+  // The sandbox last, so the ingress is ready for its first delivery (as in `up`).
+  let sandbox: SandboxProcess | undefined;
+  if (options.sandbox) {
+    sandbox = await sandboxProcess({
+      webhookUrl: ingress.webhookUrl,
+      webhookKey,
+      logDir: options.logDir,
+      ...options.sandbox,
+    });
+    started.push(sandbox.process);
+    await sandbox.process.start();
+  }
+
+  return { ...(consoleService ? { consoleService } : {}), ...(sandbox ? { sandbox } : {}) };
+}
+
+/** The ingress and projector instances, not started yet. */
+async function coreServices(
+  options: StartSystemOptions,
+  shared: {
+    brokers: readonly string[];
+    eventsTopic: string;
+    quarantineTopic: string;
+    webhookKeys: readonly string[];
+  },
+): Promise<CoreServices> {
+  const ingressCount = instanceCount(options.instances?.ingress, 'ingress');
+  const projectorCount = instanceCount(options.instances?.projectors, 'projectors');
+  const ingresses: IngressProcess[] = [];
+  // All ports at once: two separate probes could be handed the same just-released port.
+  const ports = await findFreePorts(ingressCount);
+  for (const [i, port] of ports.entries()) {
+    ingresses.push(
+      await ingressProcess({
+        brokers: shared.brokers,
+        apiKeys: shared.webhookKeys,
+        eventsTopic: shared.eventsTopic,
+        quarantineTopic: shared.quarantineTopic,
+        logDir: options.logDir,
+        label: instanceLabel('ingress', i, ingressCount),
+        port,
+        ...(options.env?.ingress ? { env: options.env.ingress } : {}),
+      }),
+    );
+  }
+  const projectorInstances: CoreServices['projectorInstances'] = {};
+  for (const name of options.projectors ?? PROJECTOR_NAMES) {
+    const instances: ProjectorProcess[] = [];
+    for (let i = 0; i < projectorCount; i++) {
+      instances.push(
+        await projectorProcess({
+          projector: name,
+          brokers: shared.brokers,
+          databaseUrl: options.databaseUrl,
+          topic: shared.eventsTopic,
+          logDir: options.logDir,
+          label: instanceLabel(name, i, projectorCount),
+          ...(options.env?.projectors ? { env: options.env.projectors } : {}),
+        }),
+      );
+    }
+    projectorInstances[name] = instances;
+  }
+  return { ingresses, projectorInstances };
+}
+
+function instanceCount(value: number | undefined, what: string): number {
+  const count = value ?? 1;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`startSystem: instances.${what} must be a whole number of at least 1`);
+  }
+  return count;
+}
+
+/** `orders` for a single instance (as deployed), `orders-1`, `orders-2`, ... for several. */
+function instanceLabel(name: string, index: number, count: number): string {
+  return count === 1 ? name : `${name}-${index + 1}`;
+}
+
+function firstOfEach(
+  instances: Partial<Record<ProjectorName, ProjectorProcess[]>>,
+): Partial<Record<ProjectorName, ProjectorProcess>> {
+  const first: Partial<Record<ProjectorName, ProjectorProcess>> = {};
+  for (const [name, list] of Object.entries(instances) as Array<
+    [ProjectorName, ProjectorProcess[]]
+  >) {
+    const process = list[0];
+    if (process) first[name] = process;
+  }
+  return first;
 }
