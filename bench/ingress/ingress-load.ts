@@ -4,6 +4,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { guideSample } from '@novamed-stream/events';
 import autocannon, { type AutocannonResult } from 'autocannon';
+import type { AnswerTotals } from './judge-answers.js';
 
 /** The bench-server.ts targets: the floor, (a) in-memory ack, (b) naive, (c) the ingress. */
 export type Variant = 'bare' | 'memory' | 'naive' | 'ingress';
@@ -29,7 +30,7 @@ export interface Server {
   child: ChildProcess;
   url: string;
   /** 2xx, non-2xx and errors (timeouts included) over every load, warm-ups included. */
-  totals: { ok: number; non2xx: number; errors: number };
+  totals: AnswerTotals;
 }
 
 /** What a server reports after a measurement. */

@@ -45,6 +45,7 @@ import {
   stopServer,
   type Variant,
 } from './ingress-load.js';
+import { type AnswerVerdict, judgeAnswers } from './judge-answers.js';
 import { topicMessageCounts } from './topic-message-count.js';
 
 // Benchmark knobs (not part of any turbo task, so read here rather than declared in turbo.json).
@@ -146,49 +147,22 @@ async function measureAll(servers: Servers): Promise<Measured> {
   return { rounds, halfRounds, controlRounds, rate, memoryAppended };
 }
 
-/**
- * Every answer checked against what the broker (or the in-memory producer) holds; one line per
- * check, and whether all passed.
- */
+/** Every answer judged against what the broker (or the in-memory producer) holds. */
 async function checkAnswers(
   brokers: string[],
   servers: Servers,
   memoryAppended: number,
-): Promise<{ correct: boolean; lines: string[] }> {
+): Promise<AnswerVerdict> {
   const counts = await topicMessageCounts(brokers, Object.values(topics));
-  const lines: string[] = [];
-  let correct = true;
-  const check = (ok: boolean, line: string) => {
-    correct &&= ok;
-    lines.push(`${ok ? 'ok' : 'WRONG'}: ${line}`);
-  };
-  for (const variant of ['memory', 'ingress'] as const) {
-    const { ok, non2xx, errors } = servers[variant].totals;
-    check(
-      non2xx === 0 && errors === 0,
-      `${NAMES[variant]}: ${ok} 200s, ${non2xx} non-2xx, ${errors} errors or timeouts under the bench load`,
-    );
-  }
-  const memory = servers.memory.totals.ok;
-  check(
-    memoryAppended >= memory,
-    `${NAMES.memory}: ${memoryAppended} records acknowledged in memory for ${memory} 200s`,
-  );
-  for (const variant of ['naive', 'ingress'] as const) {
-    const onTopic = counts.get(topics[variant]) ?? 0;
-    const answered = servers[variant].totals.ok;
-    check(
-      onTopic >= answered,
-      `${NAMES[variant]}: ${onTopic} records on its topic for ${answered} 200s`,
-    );
-  }
-  const quarantined = counts.get(topics.quarantine) ?? 0;
-  check(quarantined === 0, `${quarantined} records in quarantine (every body is valid)`);
-  const { non2xx, errors } = servers.naive.totals;
-  if (non2xx + errors > 0) {
-    lines.push(`note: ${NAMES.naive} answered ${non2xx} non-2xx and ${errors} errors or timeouts`);
-  }
-  return { correct, lines };
+  return judgeAnswers({
+    memory: servers.memory.totals,
+    memoryAppended,
+    naive: servers.naive.totals,
+    naiveOnTopic: counts.get(topics.naive) ?? 0,
+    ingress: servers.ingress.totals,
+    ingressOnTopic: counts.get(topics.ingress) ?? 0,
+    quarantined: counts.get(topics.quarantine) ?? 0,
+  });
 }
 
 function targetsOf(b: Row, c: Row, floor: Row, half: Row): BenchTarget[] {
