@@ -216,7 +216,11 @@ async function benchmark(brokers: string[]): Promise<void> {
     await Promise.all(Object.values(servers).map(stopServer));
   }
   const answers = await checkAnswers(brokers, servers, measured.memoryAppended);
+  await report(measured, answers, loadStart);
+}
 
+/** Prints the medians, ratios, targets and checks, and writes bench/results/ingress.json. */
+async function report(measured: Measured, answers: AnswerVerdict, loadStart: number[]) {
   const rps = (row: Row) => row.requestsPerSecond;
   const [floor, a, b, c] = VARIANTS.map((v) => median(measured.rounds[v], rps)) as [
     Row,
