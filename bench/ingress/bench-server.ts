@@ -1,5 +1,11 @@
 import { guideSample, HEADERS, routingKey } from '@novamed-stream/events';
-import { buildApp, createKafkaClient, createLogger } from '@novamed-stream/ingress';
+import {
+  buildApp,
+  createKafkaClient,
+  createLogger,
+  type IngressProducer,
+  type ProducerBatch,
+} from '@novamed-stream/ingress';
 import Fastify from 'fastify';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { readBenchSettings } from '../read-bench-settings.js';
@@ -7,10 +13,12 @@ import { IngressBenchServerSettings } from './ingress-bench-settings.js';
 
 /**
  * One benchmark target, run as its own process by run.ts so the load generator does not share
- * its event loop: `bare` (Fastify parses the body and answers 200), `naive` (one awaited
- * kafkajs send per request) or `ingress` (buildApp). Reports its URL over IPC.
+ * its event loop: `bare` (Fastify parses the body and answers 200: the physical floor),
+ * `memory` (the real buildApp, with its producer replaced by an in-memory acknowledgement),
+ * `naive` (one awaited kafkajs send per request) or `ingress` (buildApp on Kafka). Reports its
+ * URL over IPC.
  */
-type Variant = 'bare' | 'naive' | 'ingress';
+type Variant = 'bare' | 'memory' | 'naive' | 'ingress';
 
 const variant = process.argv[2] as Variant;
 // Set by run.ts for this child process.
@@ -23,8 +31,11 @@ const path = '/webhooks/novamed';
 // Validates the fixture at start-up: every variant answers with the same body shape.
 JSON.parse(guideSample('orderShipped').toString('utf8'));
 
-/** Answered requests, counted by an onResponse hook on each target. */
-const counter = { answered: 0 };
+/**
+ * Answered requests, counted by an onResponse hook on each target, and records the in-memory
+ * producer acknowledged (never reset: run.ts checks every 200 of `memory` was appended).
+ */
+const counter = { answered: 0, appended: 0 };
 const countAnswer = (_request: unknown, _reply: unknown, done: () => void) => {
   counter.answered += 1;
   done();
@@ -77,12 +88,34 @@ async function naive() {
   return app;
 }
 
-async function ingress() {
+/**
+ * Acknowledges every batch at once, in memory: the ingress's own producer port (buildApp's
+ * `producer` option), so the app around it - key check, content-type, I-JSON, envelope,
+ * micro-batching, logging, metrics - is the one production runs.
+ */
+class MemoryProducer implements IngressProducer {
+  async connect() {
+    return { ok: true };
+  }
+  async close() {}
+  isReady() {
+    return true;
+  }
+  async sendBatch(batch: ProducerBatch) {
+    for (const group of batch.topicMessages) counter.appended += group.messages.length;
+    return [];
+  }
+}
+
+async function ingress(producer?: IngressProducer) {
   const logger = createLogger({ level: settings.LOG_LEVEL });
-  const kafka = createKafkaClient({ brokers, logger, requestTimeoutMs: 3000 });
+  const kafka =
+    producer === undefined
+      ? createKafkaClient({ brokers, logger, requestTimeoutMs: 3000 })
+      : undefined;
   const app = await buildApp({
     apiKeys: [apiKey],
-    kafka,
+    ...(producer === undefined ? { kafka } : { producer }),
     topics: { events: topic, quarantine: quarantineTopic },
     logger,
     ...(settings.LINGER_MS === undefined ? {} : { limits: { lingerMs: settings.LINGER_MS } }),
@@ -92,7 +125,13 @@ async function ingress() {
 }
 
 const app =
-  variant === 'bare' ? await bare() : variant === 'naive' ? await naive() : await ingress();
+  variant === 'bare'
+    ? await bare()
+    : variant === 'memory'
+      ? await ingress(new MemoryProducer())
+      : variant === 'naive'
+        ? await naive()
+        : await ingress();
 // CPU time per answered request between a `reset` and a `report` message from run.ts.
 let cpuStart = process.cpuUsage();
 process.on('message', (message) => {
@@ -101,7 +140,11 @@ process.on('message', (message) => {
     cpuStart = process.cpuUsage();
   } else if (message === 'report') {
     const cpu = process.cpuUsage(cpuStart);
-    process.send?.({ cpuMicros: cpu.user + cpu.system, answered: counter.answered });
+    process.send?.({
+      cpuMicros: cpu.user + cpu.system,
+      answered: counter.answered,
+      appended: counter.appended,
+    });
   }
 });
 await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,6 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ensureTopics, type TopicAdmin, type TopicCheck } from '@novamed-stream/service-kit';
-import Fastify, { type FastifyError, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { registerApiDocs } from './api-docs.js';
@@ -91,37 +96,45 @@ function isLogger(value: Logger | LoggerOptions | undefined): value is Logger {
 
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-/**
- * Builds the ingress Fastify app: the webhook route, `/healthz`, `/readyz`, `/metrics`,
- * `/openapi.json` and `/docs`. It does not listen. `app.ready()` connects the producer
- * (without failing when Kafka is down: readiness stays false and it keeps retrying);
- * `app.close()` stops accepting, lets in-flight requests finish, flushes the appender and
- * disconnects the producer.
- */
-export async function buildApp(options: BuildAppOptions) {
-  const limits: IngressLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const http: HttpTimeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.http };
-  const topics: TopicsConfig = { ...DEFAULT_TOPICS, ...options.topics };
-  const webhookPath = options.webhookPath ?? DEFAULT_WEBHOOK_PATH;
-  const retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-  const logger = isLogger(options.logger) ? options.logger : createLogger(options.logger);
-  const verifyApiKey = createApiKeyVerifier(options.apiKeys);
+/** {@link BuildAppOptions} with every default filled in. */
+interface ResolvedOptions {
+  limits: IngressLimits;
+  http: HttpTimeouts;
+  topics: TopicsConfig;
+  webhookPath: string;
+  retryAfterSeconds: number;
+  logger: Logger;
+}
 
+function resolveOptions(options: BuildAppOptions): ResolvedOptions {
+  return {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    http: { ...DEFAULT_HTTP_TIMEOUTS, ...options.http },
+    topics: { ...DEFAULT_TOPICS, ...options.topics },
+    webhookPath: options.webhookPath ?? DEFAULT_WEBHOOK_PATH,
+    retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
+    logger: isLogger(options.logger) ? options.logger : createLogger(options.logger),
+  };
+}
+
+/** The given producer, or an idempotent {@link ProducerSession} on `kafka`. */
+function producerFor(options: BuildAppOptions, resolved: ResolvedOptions): IngressProducer {
+  if (options.producer !== undefined) return options.producer;
   const { kafka } = options;
-  const producer: IngressProducer | undefined =
-    options.producer ??
-    (kafka === undefined
-      ? undefined
-      : new ProducerSession({
-          createProducer: () => createIdempotentProducer(kafka),
-          sendTimeoutMs: limits.appendDeadlineMs,
-          connectTimeoutMs: limits.appendDeadlineMs,
-          reconnectIntervalMs: options.reconnectIntervalMs ?? 1000,
-          logger: logger.child({ component: 'producer' }),
-        }));
-  if (producer === undefined) throw new Error('buildApp needs `kafka` or `producer`');
-  const makeAdmin = (): IngressAdmin | undefined => options.admin ?? kafka?.admin();
+  if (kafka === undefined) throw new Error('buildApp needs `kafka` or `producer`');
+  return new ProducerSession({
+    createProducer: () => createIdempotentProducer(kafka),
+    sendTimeoutMs: resolved.limits.appendDeadlineMs,
+    connectTimeoutMs: resolved.limits.appendDeadlineMs,
+    reconnectIntervalMs: options.reconnectIntervalMs ?? 1000,
+    logger: resolved.logger.child({ component: 'producer' }),
+  });
+}
 
+function serverOptionsFor(
+  options: BuildAppOptions,
+  { logger, limits, http }: ResolvedOptions,
+): FastifyServerOptions {
   const serverOptions: FastifyServerOptions = {
     loggerInstance: logger,
     // One line per request comes from our onResponse hook (route pattern, status, time).
@@ -155,15 +168,15 @@ export async function buildApp(options: BuildAppOptions) {
   if (options.https) {
     Object.assign(serverOptions, { https: { ...options.https, ...nodeServerOptions } });
   }
-  const app = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>();
+  return serverOptions;
+}
 
-  let draining = false;
-  const metrics = new IngressMetrics({
-    pendingAppends: () => appender.pending,
-    producerReady: () => producer.isReady(),
-    processMetrics: options.processMetrics ?? true,
-  });
-  const appender = new EventAppender({
+function appenderFor(
+  producer: IngressProducer,
+  limits: IngressLimits,
+  metrics: IngressMetrics,
+): EventAppender {
+  return new EventAppender({
     producer,
     lingerMs: limits.lingerMs,
     maxBatchMessages: limits.maxBatchMessages,
@@ -180,33 +193,25 @@ export async function buildApp(options: BuildAppOptions) {
       );
     },
   });
-  const isReady = () => !draining && producer.isReady();
+}
 
-  app.decorate('ingress', {
-    async ensureTopics() {
-      const admin = makeAdmin();
-      if (admin === undefined) throw new Error('ensureTopics needs `kafka` or `admin`');
-      await admin.connect();
-      try {
-        const specs = [topics.events, topics.quarantine].map((topic) => ({
-          topic,
-          partitions: topics.partitions,
-          replicationFactor: topics.replicationFactor,
-        }));
-        return await ensureTopics(admin, specs, { logger: logger.child({ component: 'topics' }) });
-      } finally {
-        await admin.disconnect();
-      }
-    },
-    startDraining() {
-      draining = true;
-    },
-    isReady,
-    appender,
-    metrics,
-    topics,
-  } satisfies IngressControls);
+/** What the app-wide hooks of {@link registerAppHooks} act on. */
+interface AppHookContext {
+  logger: Logger;
+  metrics: IngressMetrics;
+  appender: EventAppender;
+  producer: IngressProducer;
+  retryAfterSeconds: number;
+  isDraining: () => boolean;
+  startDraining: () => void;
+}
 
+/**
+ * The error and not-found answers (the shared error body), one log line and one metric per
+ * answer, `connection: close` while draining, and the producer's lifecycle.
+ */
+function registerAppHooks(app: FastifyInstance, context: AppHookContext): void {
+  const { logger, metrics, appender, producer, retryAfterSeconds } = context;
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     const code = codeForError(error);
     if (ERRORS[code].status >= 500 && code !== 'OVERLOADED') {
@@ -236,14 +241,14 @@ export async function buildApp(options: BuildAppOptions) {
   // request was in flight would stay open after its answer and hold the shutdown. Answers sent
   // while draining close their connection.
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close');
+    if (context.isDraining()) reply.header('connection', 'close');
     done(null, payload);
   });
   app.addHook('onReady', async () => {
     await producer.connect();
   });
   app.addHook('preClose', async () => {
-    draining = true;
+    context.startDraining();
   });
   app.addHook('onClose', async () => {
     await appender.close();
@@ -251,12 +256,79 @@ export async function buildApp(options: BuildAppOptions) {
     await producer.close();
     logger.info('producer disconnected');
   });
+}
 
-  await registerApiDocs(app, { webhookPath });
+/** Creates the events and quarantine topics when missing, and checks them (`ensureTopics`). */
+async function ensureIngressTopics(
+  admin: IngressAdmin | undefined,
+  topics: TopicsConfig,
+  logger: Logger,
+): Promise<TopicCheck[]> {
+  if (admin === undefined) throw new Error('ensureTopics needs `kafka` or `admin`');
+  await admin.connect();
+  try {
+    const specs = [topics.events, topics.quarantine].map((topic) => ({
+      topic,
+      partitions: topics.partitions,
+      replicationFactor: topics.replicationFactor,
+    }));
+    return await ensureTopics(admin, specs, { logger: logger.child({ component: 'topics' }) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Builds the ingress Fastify app: the webhook route, `/healthz`, `/readyz`, `/metrics`,
+ * `/openapi.json` and `/docs`. It does not listen. `app.ready()` connects the producer
+ * (without failing when Kafka is down: readiness stays false and it keeps retrying);
+ * `app.close()` stops accepting, lets in-flight requests finish, flushes the appender and
+ * disconnects the producer.
+ */
+export async function buildApp(options: BuildAppOptions) {
+  const resolved = resolveOptions(options);
+  const { limits, topics, logger, retryAfterSeconds } = resolved;
+  const verifyApiKey = createApiKeyVerifier(options.apiKeys);
+  const producer = producerFor(options, resolved);
+  const app = Fastify(serverOptionsFor(options, resolved)).withTypeProvider<TypeBoxTypeProvider>();
+
+  let draining = false;
+  const isDraining = () => draining;
+  const metrics = new IngressMetrics({
+    pendingAppends: () => appender.pending,
+    producerReady: () => producer.isReady(),
+    processMetrics: options.processMetrics ?? true,
+  });
+  const appender = appenderFor(producer, limits, metrics);
+  const isReady = () => !draining && producer.isReady();
+  const startDraining = () => {
+    draining = true;
+  };
+
+  app.decorate('ingress', {
+    ensureTopics: () =>
+      ensureIngressTopics(options.admin ?? options.kafka?.admin(), topics, logger),
+    startDraining,
+    isReady,
+    appender,
+    metrics,
+    topics,
+  } satisfies IngressControls);
+  registerAppHooks(app, {
+    logger,
+    metrics,
+    appender,
+    producer,
+    retryAfterSeconds,
+    isDraining,
+    startDraining,
+  });
+
+  await registerApiDocs(app, { webhookPath: resolved.webhookPath });
   await app.register(healthRoutes, { isReady, retryAfterSeconds });
   await app.register(metricsRoute, { metrics });
   await app.register(webhookRoute, {
-    path: webhookPath,
+    path: resolved.webhookPath,
     verifyApiKey,
     appender,
     eventsTopic: topics.events,
@@ -264,7 +336,7 @@ export async function buildApp(options: BuildAppOptions) {
     bodyLimitBytes: limits.bodyLimitBytes,
     retryAfterSeconds,
     metrics,
-    isDraining: () => draining,
+    isDraining,
     maxEventLoopDelayMs: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes: limits.maxHeapUsedBytes,
   });

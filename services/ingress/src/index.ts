@@ -1,3 +1,4 @@
+export type { BatchProducer, OutgoingMessage, ProducerBatch } from './batch-producer.js';
 export {
   type BuildAppOptions,
   buildApp,
