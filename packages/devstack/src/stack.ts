@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DevstackError, isDevstackError } from './errors.js';
 import { findFreePorts } from './free-port.js';
 import { KafkaBroker } from './kafka-broker.js';
-import { KafkaCluster } from './kafka-cluster.js';
+import { KafkaCluster, type KafkaNodePorts } from './kafka-cluster.js';
 import { DEFAULT_KAFKA_VERSION, resolveKafkaJars } from './kafka-jars.js';
 import { waitForKafka } from './kafka-readiness.js';
 import { PostgresServer } from './postgres-server.js';
@@ -80,111 +80,49 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/** The local servers {@link startStack} started, filled in as each one comes up. */
+interface LocalServers {
+  kafka?: KafkaBroker;
+  kafkaCluster?: KafkaCluster;
+  kafkaLibDir?: string;
+  postgres?: PostgresServer;
+}
+
 /**
- * Starts a Kafka (KRaft; one node, or `kafkaBrokerCount` nodes as one cluster) and a Postgres in parallel, or uses the ones named by
- * `kafkaBrokers` / `databaseUrl` after checking they answer. On any failure, whatever was
- * already started is stopped before the error is rethrown: no process is left behind.
+ * Starts a Kafka (KRaft; one node, or `kafkaBrokerCount` nodes as one cluster) and a Postgres in
+ * parallel, or uses the ones named by `kafkaBrokers` / `databaseUrl` after checking they answer.
+ * On any failure, whatever was already started is stopped before the error is rethrown: no
+ * process is left behind.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? ((line: string) => console.log(line));
-  let kafka: KafkaBroker | undefined;
-  let kafkaCluster: KafkaCluster | undefined;
-  let postgres: PostgresServer | undefined;
-  let kafkaLibDir: string | undefined;
-
+  const servers: LocalServers = {};
+  const stop = async () => {
+    await Promise.all([
+      servers.kafka?.stop(),
+      servers.kafkaCluster?.stop(),
+      servers.postgres?.stop(),
+    ]);
+  };
   // When one server fails, the other need not finish starting only to be stopped again.
   const abortKafka = new AbortController();
-  const startKafka = async (): Promise<string[]> => {
-    if (options.kafkaBrokers) {
-      await assertKafkaReachable(options.kafkaBrokers);
-      return options.kafkaBrokers;
-    }
-    const version = options.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
-    kafkaLibDir = await resolveKafkaJars({
-      version,
-      ...(options.kafkaCacheDir ? { cacheDir: options.kafkaCacheDir } : {}),
-      log,
-    });
-    const brokerCount = options.kafkaBrokerCount ?? 1;
-    if (brokerCount > 1) {
-      const nodes = await Promise.all(
-        Array.from({ length: brokerCount }, async (_, index) => {
-          const offset = 100 * index;
-          const [port, controllerPort] = await portsOrFree(
-            options.kafkaPort === undefined ? undefined : options.kafkaPort + offset,
-            options.kafkaControllerPort === undefined
-              ? undefined
-              : options.kafkaControllerPort + offset,
-          );
-          return { port, controllerPort };
-        }),
-      );
-      kafkaCluster = new KafkaCluster({
-        dataDir: join(options.dataDir, 'kafka-cluster'),
-        nodes,
-        libDir: kafkaLibDir,
-        version,
-        ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}),
-      });
-      await kafkaCluster.start({ signal: abortKafka.signal });
-      return kafkaCluster.brokers;
-    }
-    const [port, controllerPort] = await portsOrFree(
-      options.kafkaPort,
-      options.kafkaControllerPort,
-    );
-    kafka = new KafkaBroker({
-      dataDir: join(options.dataDir, 'kafka'),
-      port,
-      controllerPort,
-      libDir: kafkaLibDir,
-      version,
-      ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}),
-    });
-    await kafka.start({ signal: abortKafka.signal });
-    return kafka.brokers;
-  };
-
-  const startPostgres = async (): Promise<string> => {
-    if (options.databaseUrl) {
-      await assertPostgresReachable(options.databaseUrl);
-      return options.databaseUrl;
-    }
-    const [port] = await portsOrFree(options.postgresPort);
-    postgres = new PostgresServer({ dataDir: join(options.dataDir, 'postgres'), port });
-    await postgres.start();
-    return postgres.url;
-  };
-
-  const stop = async () => {
-    await Promise.all([kafka?.stop(), kafkaCluster?.stop(), postgres?.stop()]);
-  };
-
   const [kafkaResult, postgresResult] = await Promise.allSettled([
-    startKafka(),
-    startPostgres().catch((error: unknown) => {
+    startKafka(options, servers, log, abortKafka.signal),
+    startPostgres(options, servers).catch((error: unknown) => {
       abortKafka.abort();
       throw error;
     }),
   ]);
   if (kafkaResult.status === 'rejected' || postgresResult.status === 'rejected') {
     await stop();
-    const errors = [postgresResult, kafkaResult].flatMap((result) =>
-      result.status === 'rejected' && result.reason !== abortKafka.signal.reason
-        ? [result.reason as unknown]
-        : [],
-    );
-    if (errors.length === 1) throw errors[0];
-    throw new DevstackError(errors.map(messageOf).join('\n\n'), {
-      cause: errors[0],
-      hint: errors.map((error) => (isDevstackError(error) ? error.hint : '')).join(' '),
-    });
+    throw startFailure([postgresResult, kafkaResult], abortKafka.signal.reason);
   }
+  const { kafka, kafkaCluster, postgres } = servers;
   return {
     kafkaBrokers: kafkaResult.value,
     databaseUrl: postgresResult.value,
     topic: options.topic ?? EVENTS_TOPIC,
-    kafkaLibDir,
+    kafkaLibDir: servers.kafkaLibDir,
     kafka: kafka ?? kafkaCluster?.nodes[0],
     kafkaNodes: kafkaCluster ? [...kafkaCluster.nodes] : kafka ? [kafka] : [],
     kafkaCluster,
@@ -194,6 +132,91 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     postgres,
     stop,
   };
+}
+
+/** Checks `kafkaBrokers`, or starts the local node(s); resolves with the bootstrap servers. */
+async function startKafka(
+  options: StackOptions,
+  servers: LocalServers,
+  log: (line: string) => void,
+  signal: AbortSignal,
+): Promise<string[]> {
+  if (options.kafkaBrokers) {
+    await assertKafkaReachable(options.kafkaBrokers);
+    return options.kafkaBrokers;
+  }
+  const version = options.kafkaVersion ?? DEFAULT_KAFKA_VERSION;
+  const libDir = await resolveKafkaJars({
+    version,
+    ...(options.kafkaCacheDir ? { cacheDir: options.kafkaCacheDir } : {}),
+    log,
+  });
+  servers.kafkaLibDir = libDir;
+  const common = { libDir, version, ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}) };
+  const brokerCount = options.kafkaBrokerCount ?? 1;
+  if (brokerCount > 1) {
+    const cluster = new KafkaCluster({
+      dataDir: join(options.dataDir, 'kafka-cluster'),
+      nodes: await clusterNodePorts(options, brokerCount),
+      ...common,
+    });
+    servers.kafkaCluster = cluster;
+    await cluster.start({ signal });
+    return cluster.brokers;
+  }
+  const [port, controllerPort] = await portsOrFree(options.kafkaPort, options.kafkaControllerPort);
+  const broker = new KafkaBroker({
+    dataDir: join(options.dataDir, 'kafka'),
+    port,
+    controllerPort,
+    ...common,
+  });
+  servers.kafka = broker;
+  await broker.start({ signal });
+  return broker.brokers;
+}
+
+/** Node `n`'s ports: the wanted ones + 100 * (n - 1), or free ones where none are wanted. */
+function clusterNodePorts(options: StackOptions, count: number): Promise<KafkaNodePorts[]> {
+  const shifted = (port: number | undefined, offset: number) =>
+    port === undefined ? undefined : port + offset;
+  return Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const [port, controllerPort] = await portsOrFree(
+        shifted(options.kafkaPort, 100 * index),
+        shifted(options.kafkaControllerPort, 100 * index),
+      );
+      return { port, controllerPort };
+    }),
+  );
+}
+
+/** Checks `databaseUrl`, or starts the local Postgres; resolves with its connection string. */
+async function startPostgres(options: StackOptions, servers: LocalServers): Promise<string> {
+  if (options.databaseUrl) {
+    await assertPostgresReachable(options.databaseUrl);
+    return options.databaseUrl;
+  }
+  const [port] = await portsOrFree(options.postgresPort);
+  const postgres = new PostgresServer({ dataDir: join(options.dataDir, 'postgres'), port });
+  servers.postgres = postgres;
+  await postgres.start();
+  return postgres.url;
+}
+
+/**
+ * One error for the servers that failed: the only one as it is, several joined into one
+ * {@link DevstackError}. A Kafka start aborted because Postgres failed is not a failure of its own.
+ */
+function startFailure(results: PromiseSettledResult<unknown>[], abortReason: unknown): unknown {
+  const errors = results.flatMap((result) =>
+    result.status === 'rejected' && result.reason !== abortReason ? [result.reason as unknown] : [],
+  );
+  if (errors.length === 1) return errors[0];
+  return new DevstackError(errors.map(messageOf).join('\n\n'), {
+    cause: errors[0],
+    hint: errors.map((error) => (isDevstackError(error) ? error.hint : '')).join(' '),
+  });
 }
 
 /** The wanted ports, with free ones from the OS in place of the missing ones. */
