@@ -11,6 +11,7 @@ import {
   ServiceProcess,
   type ServiceSpec,
   type StackExtension,
+  stackClientEnv,
 } from '@novamed-stream/devstack';
 import { DEAD_LETTER_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
 import { EnvType, readEnv } from '@novamed-stream/service-kit';
@@ -107,6 +108,7 @@ export function systemExtension(options: UpOptions): StackExtension {
           topic,
           partitions: options.topicPartitions,
           ...stack.topicReplication,
+          connection: stack.kafkaConnection,
         });
       }
       const services = serviceSpecs(options, stack).map((spec) => new ServiceProcess(spec, root));
@@ -180,9 +182,10 @@ function urlsOf(options: UpOptions) {
 /** The ingress, the three projectors and the console (the sandbox is {@link sandboxSpec}). */
 function serviceSpecs(options: UpOptions, stack: RunningStack): ServiceSpec[] {
   const { ingressUrl, consoleUrl, projectorUrl } = urlsOf(options);
+  // KAFKA_BROKERS and DATABASE_URL, with a secured stack's TLS and SASL variables.
+  const connection = stackClientEnv(stack);
   const common = {
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    DATABASE_URL: stack.databaseUrl,
+    ...connection,
     TOPIC_PARTITIONS: String(options.topicPartitions),
     // The topics exist by now; the services check theirs against this and log a mismatch.
     TOPIC_REPLICATION_FACTOR: String(stack.topicReplication.replicationFactor),
@@ -215,8 +218,7 @@ function serviceSpecs(options: UpOptions, stack: RunningStack): ServiceSpec[] {
       name: 'console',
       entry: 'services/console/src/main.ts',
       env: {
-        KAFKA_BROKERS: common.KAFKA_BROKERS,
-        DATABASE_URL: common.DATABASE_URL,
+        ...connection,
         PORT: String(options.consolePort),
         HOST: '127.0.0.1',
         CONSOLE_API_KEYS: options.consoleKeys.join(','),

@@ -45,6 +45,8 @@ export interface KafkaBrokerOptions {
   portEnvVar?: string;
   /** Environment variable that moves `controllerPort`, named in the "port in use" error. */
   controllerPortEnvVar?: string;
+  /** Environment variable that moves the SASL_SSL listener's port, named in the same error. */
+  saslSslPortEnvVar?: string;
   /** Kafka version of the jars, for messages only. Default 4.1.1. */
   version?: string;
   /**
@@ -137,6 +139,13 @@ export class KafkaBroker {
       'The Kafka controller',
       this.options.controllerPortEnvVar ?? 'KAFKA_CONTROLLER_PORT',
     );
+    if (this.options.saslSsl) {
+      await assertPortFree(
+        this.options.saslSsl.port,
+        'The Kafka SASL_SSL listener',
+        this.options.saslSslPortEnvVar ?? 'KAFKA_PORT',
+      );
+    }
     await mkdir(this.dataDir, { recursive: true });
     await writeFile(this.serverProperties, this.renderServerProperties());
     await writeFile(this.log4jProperties, renderKafkaLog4jProperties(this.logFile));

@@ -11,6 +11,7 @@ import { readLogTail } from './log-tail.js';
 import { startOrphanGuard } from './orphan-guard.js';
 import { isProcessAlive } from './process-tree.js';
 import { type RunningStack, type StackOptions, startStack } from './stack.js';
+import { stackClientEnv } from './stack-client-env.js';
 import {
   readStackFile,
   removeStackFile,
@@ -150,6 +151,7 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
         topic: running.topic,
         partitions: env.topicPartitions,
         ...running.topicReplication,
+        connection: running.kafkaConnection,
       }),
     );
     if (requests.reason !== undefined) return await lifecycle.stopOrKill();
@@ -189,6 +191,7 @@ function stackOptionsOf(env: DevstackEnv): StackOptions {
       minInsyncReplicas: env.topicMinInsyncReplicas,
     },
     postgresPort: env.postgresPort,
+    security: env.security,
   };
 }
 
@@ -260,6 +263,7 @@ function stackFileContents(
       ...(stack.postgres?.pid ? { postgres: stack.postgres.pid } : {}),
       ...ext?.pids,
     },
+    security: stack.security,
     ...ext?.stackFields,
     dataDir,
     logFiles: {
@@ -342,6 +346,14 @@ function summary(
     ['topic', `${stack.topic} (${topic.partitions} partitions${topic.created ? ', created' : ''})`],
     [stack.postgres ? 'Postgres 17' : 'Postgres (DATABASE_URL)', stack.databaseUrl],
   ];
+  if (stack.security.kind === 'sasl_ssl') {
+    const { caFile, sasl } = stack.security;
+    rows.push([
+      'security',
+      `Kafka SASL_SSL (${sasl.mechanism.toUpperCase()}, user ${sasl.username}, password in ` +
+        `${sasl.passwordFile}), Postgres TLS only; CA ${caFile}`,
+    ]);
+  }
   for (const [name, node] of kafkaNodeEntries(stack, (node) => node)) {
     const suffix = name === 'kafka' ? '' : ` ${name.slice('kafka-'.length)}`;
     rows.push([`Kafka data${suffix}`, node.dataDir], [`Kafka log${suffix}`, node.logFile]);
@@ -354,8 +366,10 @@ function summary(
   return (
     `\nLocal stack is up (${(elapsedMs / 1000).toFixed(1)} s):\n\n` +
     rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n') +
-    `\n\n  export KAFKA_BROKERS=${stack.kafkaBrokers.join(',')}` +
-    `\n  export DATABASE_URL=${stack.databaseUrl}` +
+    // What the CLI or a service started by hand needs (file names, never a password).
+    Object.entries(stackClientEnv(stack))
+      .map(([name, value], index) => `${index === 0 ? '\n\n' : '\n'}  export ${name}=${value}`)
+      .join('') +
     (ext?.notes?.length ? `\n\n${ext.notes.join('\n')}` : '') +
     '\n\nCtrl-C to stop.'
   );

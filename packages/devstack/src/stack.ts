@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { KafkaConnection } from '@novamed-stream/service-kit';
 import pg from 'pg';
 import { DevstackError, isDevstackError } from './errors.js';
 import { findFreePorts } from './free-port.js';
@@ -6,8 +7,16 @@ import { KafkaBroker } from './kafka-broker.js';
 import { KafkaCluster, type KafkaNodePorts } from './kafka-cluster.js';
 import { DEFAULT_KAFKA_VERSION, resolveKafkaJars } from './kafka-jars.js';
 import { waitForKafka } from './kafka-readiness.js';
+import type { KafkaSaslSslListener } from './kafka-sasl-ssl-properties.js';
 import { PostgresServer } from './postgres-server.js';
 import { type ReplicationSettings, replicationForBrokers } from './replication-for-brokers.js';
+import {
+  type PreparedSaslSsl,
+  prepareSaslSsl,
+  type StackSecurity,
+  type StackSecurityKind,
+  stackKafkaConnection,
+} from './stack-security.js';
 
 /**
  * The event topic. The contract (`@novamed-stream/events`) owns the name; the stack only needs
@@ -54,14 +63,29 @@ export interface StackOptions {
   topic?: string;
   /** Progress messages (default: `console.log`). */
   log?: (line: string) => void;
+  /**
+   * `sasl_ssl`: Kafka serves clients on a SASL_SSL listener (SCRAM-SHA-512) on `kafkaPort` (its
+   * plain listener, for the nodes and the stack's own readiness checks, moves to a free port),
+   * Postgres takes TLS connections only, certificates are generated for this start, and all
+   * data lives in `<dataDir>/sasl-ssl` (apart from a plain-text stack's). Not with
+   * `kafkaBrokers` / `databaseUrl`. Default `plaintext`.
+   */
+  security?: StackSecurityKind;
 }
 
 /** A started (or attached) stack. */
 export interface RunningStack {
   /** Bootstrap servers (the local broker's, or KAFKA_BROKERS). */
   kafkaBrokers: string[];
-  /** Superuser connection string of the `postgres` database (local, or DATABASE_URL). */
+  /**
+   * Superuser connection string of the `postgres` database (local, or DATABASE_URL); with
+   * `sasl_ssl`, with `sslmode=verify-full` and `sslrootcert` (psql and pg both read them).
+   */
   databaseUrl: string;
+  /** How clients connect; `stackClientEnv` turns it into the services' variables. */
+  security: StackSecurity;
+  /** The kit's connection for an in-process Kafka client (undefined in plain text). */
+  kafkaConnection: KafkaConnection | undefined;
   /** The event topic name. */
   topic: string;
   /** The folder with the jars when a local broker runs. */
@@ -97,6 +121,17 @@ interface LocalServers {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const servers: LocalServers = {};
+  if (options.security === 'sasl_ssl' && (options.kafkaBrokers || options.databaseUrl)) {
+    throw new DevstackError('A sasl_ssl stack secures its own Kafka and Postgres only.', {
+      hint: 'Unset KAFKA_BROKERS and DATABASE_URL, or DEVSTACK_SECURITY.',
+    });
+  }
+  const secured =
+    options.security === 'sasl_ssl'
+      ? await prepareSaslSsl(join(options.dataDir, 'sasl-ssl'))
+      : undefined;
+  // Apart from a plain-text stack's data: the read models' checkpoints belong to one Kafka.
+  const local = { ...options, dataDir: join(options.dataDir, secured ? 'sasl-ssl' : '') };
   const stop = async () => {
     await Promise.all([
       servers.kafka?.stop(),
@@ -107,8 +142,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // When one server fails, the other need not finish starting only to be stopped again.
   const abortKafka = new AbortController();
   const [kafkaResult, postgresResult] = await Promise.allSettled([
-    startKafka(options, servers, log, abortKafka.signal),
-    startPostgres(options, servers).catch((error: unknown) => {
+    startKafka(local, servers, log, abortKafka.signal, secured),
+    startPostgres(local, servers, secured).catch((error: unknown) => {
       abortKafka.abort();
       throw error;
     }),
@@ -118,9 +153,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw startFailure([postgresResult, kafkaResult], abortKafka.signal.reason);
   }
   const { kafka, kafkaCluster, postgres } = servers;
+  const security = secured?.security ?? { kind: 'plaintext' };
   return {
     kafkaBrokers: kafkaResult.value,
     databaseUrl: postgresResult.value,
+    security,
+    kafkaConnection: await stackKafkaConnection(security),
     topic: options.topic ?? EVENTS_TOPIC,
     kafkaLibDir: servers.kafkaLibDir,
     kafka: kafka ?? kafkaCluster?.nodes[0],
@@ -140,6 +178,7 @@ async function startKafka(
   servers: LocalServers,
   log: (line: string) => void,
   signal: AbortSignal,
+  secured: PreparedSaslSsl | undefined,
 ): Promise<string[]> {
   if (options.kafkaBrokers) {
     await assertKafkaReachable(options.kafkaBrokers);
@@ -152,56 +191,104 @@ async function startKafka(
     log,
   });
   servers.kafkaLibDir = libDir;
-  const common = { libDir, version, ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}) };
+  const listener = secured ? saslSslListener(secured) : undefined;
+  const common = {
+    libDir,
+    version,
+    ...(options.kafkaHeap ? { heap: options.kafkaHeap } : {}),
+  };
   const brokerCount = options.kafkaBrokerCount ?? 1;
   if (brokerCount > 1) {
     const cluster = new KafkaCluster({
       dataDir: join(options.dataDir, 'kafka-cluster'),
-      nodes: await clusterNodePorts(options, brokerCount),
+      nodes: await clusterNodePorts(options, brokerCount, listener !== undefined),
       ...common,
+      ...(listener ? { saslSsl: listener } : {}),
     });
     servers.kafkaCluster = cluster;
     await cluster.start({ signal });
-    return cluster.brokers;
+    return listener ? cluster.saslSslBrokers : cluster.brokers;
   }
-  const [port, controllerPort] = await portsOrFree(options.kafkaPort, options.kafkaControllerPort);
+  const [node] = await clusterNodePorts(options, 1, listener !== undefined);
+  if (!node) throw new Error('no ports for the Kafka node');
   const broker = new KafkaBroker({
     dataDir: join(options.dataDir, 'kafka'),
-    port,
-    controllerPort,
+    port: node.port,
+    controllerPort: node.controllerPort,
     ...common,
+    ...(listener && node.saslSslPort ? { saslSsl: { ...listener, port: node.saslSslPort } } : {}),
   });
   servers.kafka = broker;
   await broker.start({ signal });
-  return broker.brokers;
+  return listener ? broker.saslSslBrokers : broker.brokers;
 }
 
-/** Node `n`'s ports: the wanted ones + 100 * (n - 1), or free ones where none are wanted. */
-function clusterNodePorts(options: StackOptions, count: number): Promise<KafkaNodePorts[]> {
+/** The SASL_SSL listener of a secured stack (its port is set per node). */
+function saslSslListener(secured: PreparedSaslSsl): Omit<KafkaSaslSslListener, 'port'> {
+  return {
+    keyAndCertFile: secured.certificates.serverKeyAndCertFile,
+    trustedCaFile: secured.certificates.caFile,
+    users: [{ name: secured.security.sasl.username, password: secured.password }],
+  };
+}
+
+/**
+ * Node `n`'s ports: the wanted ones + 100 * (n - 1), or free ones where none are wanted. With a
+ * SASL_SSL listener, the client port (`kafkaPort`) is that listener's, and the plain one, used
+ * only by the nodes and the stack's own checks, takes a free port.
+ */
+function clusterNodePorts(
+  options: StackOptions,
+  count: number,
+  saslSsl: boolean,
+): Promise<KafkaNodePorts[]> {
   const shifted = (port: number | undefined, offset: number) =>
     port === undefined ? undefined : port + offset;
   return Promise.all(
     Array.from({ length: count }, async (_, index) => {
-      const [port, controllerPort] = await portsOrFree(
+      const [clientPort, controllerPort, internalPort] = await portsOrFree(
         shifted(options.kafkaPort, 100 * index),
         shifted(options.kafkaControllerPort, 100 * index),
+        undefined,
       );
-      return { port, controllerPort };
+      return saslSsl
+        ? { port: internalPort, controllerPort, saslSslPort: clientPort }
+        : { port: clientPort, controllerPort };
     }),
   );
 }
 
 /** Checks `databaseUrl`, or starts the local Postgres; resolves with its connection string. */
-async function startPostgres(options: StackOptions, servers: LocalServers): Promise<string> {
+async function startPostgres(
+  options: StackOptions,
+  servers: LocalServers,
+  secured: PreparedSaslSsl | undefined,
+): Promise<string> {
   if (options.databaseUrl) {
     await assertPostgresReachable(options.databaseUrl);
     return options.databaseUrl;
   }
   const [port] = await portsOrFree(options.postgresPort);
-  const postgres = new PostgresServer({ dataDir: join(options.dataDir, 'postgres'), port });
+  const certificates = secured?.certificates;
+  const postgres = new PostgresServer({
+    dataDir: join(options.dataDir, 'postgres'),
+    port,
+    ...(certificates
+      ? {
+          tls: {
+            certFile: certificates.serverCertFile,
+            keyFile: certificates.serverKeyFile,
+            required: { caFile: certificates.caFile },
+          },
+        }
+      : {}),
+  });
   servers.postgres = postgres;
   await postgres.start();
-  return postgres.url;
+  if (!certificates) return postgres.url;
+  // libpq's (psql's) and pg's own parameters: TLS with the chain and host name checked.
+  const caFile = encodeURIComponent(certificates.caFile).replaceAll('%2F', '/');
+  return `${postgres.url}?sslmode=verify-full&sslrootcert=${caFile}`;
 }
 
 /**
