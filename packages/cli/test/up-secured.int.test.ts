@@ -164,7 +164,13 @@ describe('npm start with DEVSTACK_SECURITY=sasl_ssl', () => {
     await system.stop();
     await stack.stop();
     expect(processesUsing(dataDir)).toEqual([]);
-    expect((await stat(join(dataDir, 'sasl-ssl', 'kafka-password'))).mode & 0o077).toBe(0);
+    // The two files that hold the password are the owner's only.
+    for (const file of [
+      join(dataDir, 'sasl-ssl', 'kafka-password'),
+      join(stack.kafkaNodes[0]?.dataDir ?? '', 'server.properties'),
+    ]) {
+      expect((await stat(file)).mode & 0o077, file).toBe(0);
+    }
   });
 });
 

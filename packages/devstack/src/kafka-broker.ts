@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasExited, terminate, waitForExit } from './child-exit.js';
 import { DevstackError } from './errors.js';
@@ -147,7 +147,9 @@ export class KafkaBroker {
       );
     }
     await mkdir(this.dataDir, { recursive: true });
-    await writeFile(this.serverProperties, this.renderServerProperties());
+    // With a SASL_SSL listener the file holds its users' passwords (the PLAIN JAAS lines).
+    await writeFile(this.serverProperties, this.renderServerProperties(), { mode: 0o600 });
+    await chmod(this.serverProperties, 0o600);
     await writeFile(this.log4jProperties, renderKafkaLog4jProperties(this.logFile));
     options.signal?.throwIfAborted();
     if (!existsSync(join(this.logDirs, 'meta.properties'))) await this.formatStorage();
