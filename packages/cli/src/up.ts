@@ -11,6 +11,7 @@ import {
   ServiceProcess,
   type ServiceSpec,
   type StackExtension,
+  stackClientEnv,
 } from '@novamed-stream/devstack';
 import { DEAD_LETTER_TOPIC, QUARANTINE_TOPIC } from '@novamed-stream/events';
 import { EnvType, readEnv } from '@novamed-stream/service-kit';
@@ -42,6 +43,8 @@ const PROJECTORS = [
   },
   { name: 'projector-refills', key: 'refills', env: 'REFILLS_HEALTH_PORT' },
 ] as const;
+
+type ProjectorKey = (typeof PROJECTORS)[number]['key'];
 
 /** `up`'s own variables (the local stack's are read by devstack). */
 const UpEnv = Type.Object({
@@ -97,178 +100,36 @@ export function systemExtension(options: UpOptions): StackExtension {
     name: 'migrations, topics, the ingress and the three projectors',
     async start(stack: RunningStack) {
       const root = findRepoRoot();
-      await assertPortFree(options.ingressPort, 'the ingress', 'INGRESS_PORT');
-      await assertPortFree(options.sandboxPort, 'the NovaMed sandbox', 'SANDBOX_PORT');
-      await assertPortFree(options.consolePort, 'the console', 'CONSOLE_PORT');
-      for (const p of PROJECTORS)
-        await assertPortFree(options.projectorPorts[p.key], p.name, p.env);
-
-      const db = createDb({ connectionString: stack.databaseUrl, maxConnections: 1 });
-      try {
-        const migrated = await migrateToLatest(db);
-        if (!migrated.ok) {
-          throw new DevstackError(
-            `Migration ${migrated.failed} failed: ${migrated.error.message}`,
-            {
-              hint: 'Check DATABASE_URL points at a database this user may change.',
-            },
-          );
-        }
-      } finally {
-        await db.destroy();
-      }
+      await assertServicePortsFree(options);
+      await migrate(stack.databaseUrl);
       for (const topic of [QUARANTINE_TOPIC, DEAD_LETTER_TOPIC]) {
         await ensureTopic({
           brokers: stack.kafkaBrokers,
           topic,
           partitions: options.topicPartitions,
           ...stack.topicReplication,
+          connection: stack.kafkaConnection,
         });
       }
-
-      const common = {
-        KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-        DATABASE_URL: stack.databaseUrl,
-        TOPIC_PARTITIONS: String(options.topicPartitions),
-        // The topics exist by now; the services check theirs against this and log a mismatch.
-        TOPIC_REPLICATION_FACTOR: String(stack.topicReplication.replicationFactor),
-        KAFKAJS_NO_PARTITIONER_WARNING: '1',
-      };
-      const specs: ServiceSpec[] = [
-        {
-          name: 'ingress',
-          entry: 'services/ingress/src/main.ts',
-          env: {
-            ...common,
-            PORT: String(options.ingressPort),
-            WEBHOOK_API_KEYS: options.webhookKeys.join(','),
-          },
-          readyUrl: `http://127.0.0.1:${options.ingressPort}/readyz`,
-          logFile: join(options.logDir, 'ingress.log'),
-        },
-        ...PROJECTORS.map((p) => ({
-          name: p.name,
-          entry: `services/${p.name}/src/main.ts`,
-          env: {
-            ...common,
-            HEALTH_PORT: String(options.projectorPorts[p.key]),
-            HEALTH_HOST: '127.0.0.1',
-          },
-          readyUrl: `http://127.0.0.1:${options.projectorPorts[p.key]}/healthz`,
-          logFile: join(options.logDir, `${p.name}.log`),
-        })),
-        {
-          name: 'console',
-          entry: 'services/console/src/main.ts',
-          env: {
-            KAFKA_BROKERS: common.KAFKA_BROKERS,
-            DATABASE_URL: stack.databaseUrl,
-            PORT: String(options.consolePort),
-            HOST: '127.0.0.1',
-            CONSOLE_API_KEYS: options.consoleKeys.join(','),
-            METRICS_URLS: [
-              `ingress=http://127.0.0.1:${options.ingressPort}/metrics`,
-              ...PROJECTORS.map(
-                (p) => `${p.key}=http://127.0.0.1:${options.projectorPorts[p.key]}/metrics`,
-              ),
-            ].join(','),
-          },
-          readyUrl: `http://127.0.0.1:${options.consolePort}/healthz`,
-          logFile: join(options.logDir, 'console.log'),
-        },
-      ];
-      const services = specs.map((spec) => new ServiceProcess(spec, root));
+      const services = serviceSpecs(options, stack).map((spec) => new ServiceProcess(spec, root));
+      // The sandbox starts last, so the ingress is ready for its first delivery.
+      const sandbox = new ServiceProcess(sandboxSpec(options), root);
       try {
         await Promise.all(services.map((s) => s.start()));
-      } catch (error) {
-        await Promise.all(services.map((s) => s.stop(5000)));
-        throw error;
-      }
-
-      // The sandbox starts last, so the ingress is ready for its first delivery.
-      const ingressUrl = `http://127.0.0.1:${options.ingressPort}`;
-      const consoleUrl = `http://127.0.0.1:${options.consolePort}`;
-      const sandboxUrl = `http://127.0.0.1:${options.sandboxPort}`;
-      const sandbox = new ServiceProcess(
-        {
-          name: 'novamed-sandbox',
-          entry: 'services/novamed-sandbox/src/main.ts',
-          env: {
-            PORT: String(options.sandboxPort),
-            HOST: '127.0.0.1',
-            SANDBOX_API_KEY: options.sandboxApiKey,
-            SANDBOX_WEBHOOK_SECRET: options.webhookKeys[0] ?? '',
-            REGISTER_WEBHOOK_URL: `${ingressUrl}/webhooks/novamed`,
-            STREAM_RATE: String(options.streamRate),
-            STREAM_DUPLICATE_RATE: '0.02',
-            STREAM_OUT_OF_ORDER_RATE: '0.02',
-          },
-          readyUrl: `${sandboxUrl}/healthz`,
-          logFile: join(options.logDir, 'novamed-sandbox.log'),
-        },
-        root,
-      );
-      try {
         await sandbox.start();
       } catch (error) {
-        await Promise.all(services.map((s) => s.stop(5000)));
+        await Promise.all([sandbox, ...services].map((s) => s.stop(5000)));
         throw error;
       }
       const all = [sandbox, ...services];
-      const psql = `psql '${stack.databaseUrl}'`;
       return {
-        rows: [
-          [
-            'ingress',
-            `${ingressUrl}/webhooks/novamed  (docs ${ingressUrl}/docs, metrics ${ingressUrl}/metrics)`,
-          ],
-          ...PROJECTORS.map(
-            (p) =>
-              [p.name, `http://127.0.0.1:${options.projectorPorts[p.key]}/healthz  /metrics`] as [
-                string,
-                string,
-              ],
-          ),
-          [
-            'novamed sandbox',
-            `${sandboxUrl}  (registration ${sandboxUrl}/api/external/webhook, status ${sandboxUrl}/sandbox/status)`,
-          ],
-          [
-            'console',
-            `${consoleUrl}  (key: consoleKey in .novamed-stream/stack.json; explorer, live flow, analytics)`,
-          ],
-          ['service logs', options.logDir],
-        ],
+        rows: summaryRows(options),
         stackFields: {
-          ingressUrl,
-          webhookUrl: `${ingressUrl}/webhooks/novamed`,
-          webhookKey: options.webhookKeys[0],
-          projectorUrls: Object.fromEntries(
-            PROJECTORS.map((p) => [p.key, `http://127.0.0.1:${options.projectorPorts[p.key]}`]),
-          ),
-          sandboxUrl,
-          sandboxApiKey: options.sandboxApiKey,
-          consoleUrl,
-          consoleKey: options.consoleKeys[0],
+          ...stackFields(options),
           serviceLogs: Object.fromEntries(all.map((s) => [s.spec.name, s.spec.logFile])),
         },
         pids: Object.fromEntries(all.map((s) => [s.spec.name, s.pid ?? 0])),
-        notes: [
-          `Open the console at ${consoleUrl} and sign in with the key printed by:`,
-          `  node -p "require('./.novamed-stream/stack.json').consoleKey"`,
-          '',
-          `The NovaMed sandbox registered the ingress for the guide's clinic and sends ~${options.streamRate} event/s`,
-          '(SANDBOX_STREAM_RATE), with some duplicates and out-of-order deliveries. Watch rows appear:',
-          `  ${psql} -c 'select order_id, status, carrier, last_event_at from analytics.orders order by last_event_at desc limit 10'`,
-          `  deliveries: curl -s -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').sandboxApiKey")" ${sandboxUrl}/sandbox/deliveries/summary`,
-          '',
-          'Send the guide sample (the webhook key is in .novamed-stream/stack.json, field webhookKey):',
-          `  curl -s -X POST ${ingressUrl}/webhooks/novamed -H 'content-type: application/json' \\`,
-          `    -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').webhookKey")" \\`,
-          `    --data-binary @packages/events/test/fixtures/order-shipped.json`,
-          'Then look at the read model:',
-          `  ${psql} -c 'select order_id, status, carrier, shipped_at from analytics.orders'`,
-        ],
+        notes: notes(options, stack),
         dead: () => all.find((s) => !s.running)?.spec.name,
         kill: async () => {
           await Promise.all(all.map((s) => s.kill()));
@@ -283,6 +144,175 @@ export function systemExtension(options: UpOptions): StackExtension {
       };
     },
   };
+}
+
+/** Fails early, naming the variable, when a port a service needs is taken. */
+async function assertServicePortsFree(options: UpOptions): Promise<void> {
+  await assertPortFree(options.ingressPort, 'the ingress', 'INGRESS_PORT');
+  await assertPortFree(options.sandboxPort, 'the NovaMed sandbox', 'SANDBOX_PORT');
+  await assertPortFree(options.consolePort, 'the console', 'CONSOLE_PORT');
+  for (const p of PROJECTORS) await assertPortFree(options.projectorPorts[p.key], p.name, p.env);
+}
+
+/** Runs the migrations to the latest version. */
+async function migrate(databaseUrl: string): Promise<void> {
+  const db = createDb({ connectionString: databaseUrl, maxConnections: 1 });
+  try {
+    const migrated = await migrateToLatest(db);
+    if (!migrated.ok) {
+      throw new DevstackError(`Migration ${migrated.failed} failed: ${migrated.error.message}`, {
+        hint: 'Check DATABASE_URL points at a database this user may change.',
+      });
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The URLs `up` serves on 127.0.0.1. */
+function urlsOf(options: UpOptions) {
+  return {
+    ingressUrl: `http://127.0.0.1:${options.ingressPort}`,
+    consoleUrl: `http://127.0.0.1:${options.consolePort}`,
+    sandboxUrl: `http://127.0.0.1:${options.sandboxPort}`,
+    projectorUrl: (key: ProjectorKey) => `http://127.0.0.1:${options.projectorPorts[key]}`,
+  };
+}
+
+/** The ingress, the three projectors and the console (the sandbox is {@link sandboxSpec}). */
+function serviceSpecs(options: UpOptions, stack: RunningStack): ServiceSpec[] {
+  const { ingressUrl, consoleUrl, projectorUrl } = urlsOf(options);
+  // KAFKA_BROKERS and DATABASE_URL, with a secured stack's TLS and SASL variables.
+  const connection = stackClientEnv(stack);
+  const common = {
+    ...connection,
+    TOPIC_PARTITIONS: String(options.topicPartitions),
+    // The topics exist by now; the services check theirs against this and log a mismatch.
+    TOPIC_REPLICATION_FACTOR: String(stack.topicReplication.replicationFactor),
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+  return [
+    {
+      name: 'ingress',
+      entry: 'services/ingress/src/main.ts',
+      env: {
+        ...common,
+        PORT: String(options.ingressPort),
+        WEBHOOK_API_KEYS: options.webhookKeys.join(','),
+      },
+      readyUrl: `${ingressUrl}/readyz`,
+      logFile: join(options.logDir, 'ingress.log'),
+    },
+    ...PROJECTORS.map((p) => ({
+      name: p.name,
+      entry: `services/${p.name}/src/main.ts`,
+      env: {
+        ...common,
+        HEALTH_PORT: String(options.projectorPorts[p.key]),
+        HEALTH_HOST: '127.0.0.1',
+      },
+      readyUrl: `${projectorUrl(p.key)}/healthz`,
+      logFile: join(options.logDir, `${p.name}.log`),
+    })),
+    {
+      name: 'console',
+      entry: 'services/console/src/main.ts',
+      env: {
+        ...connection,
+        PORT: String(options.consolePort),
+        HOST: '127.0.0.1',
+        CONSOLE_API_KEYS: options.consoleKeys.join(','),
+        METRICS_URLS: [
+          `ingress=${ingressUrl}/metrics`,
+          ...PROJECTORS.map((p) => `${p.key}=${projectorUrl(p.key)}/metrics`),
+        ].join(','),
+      },
+      readyUrl: `${consoleUrl}/healthz`,
+      logFile: join(options.logDir, 'console.log'),
+    },
+  ];
+}
+
+/** The NovaMed sandbox, registered to deliver to the ingress with the first webhook key. */
+function sandboxSpec(options: UpOptions): ServiceSpec {
+  const { ingressUrl, sandboxUrl } = urlsOf(options);
+  return {
+    name: 'novamed-sandbox',
+    entry: 'services/novamed-sandbox/src/main.ts',
+    env: {
+      PORT: String(options.sandboxPort),
+      HOST: '127.0.0.1',
+      SANDBOX_API_KEY: options.sandboxApiKey,
+      SANDBOX_WEBHOOK_SECRET: options.webhookKeys[0] ?? '',
+      REGISTER_WEBHOOK_URL: `${ingressUrl}/webhooks/novamed`,
+      STREAM_RATE: String(options.streamRate),
+      STREAM_DUPLICATE_RATE: '0.02',
+      STREAM_OUT_OF_ORDER_RATE: '0.02',
+    },
+    readyUrl: `${sandboxUrl}/healthz`,
+    logFile: join(options.logDir, 'novamed-sandbox.log'),
+  };
+}
+
+/** The services' rows of the summary table. */
+function summaryRows(options: UpOptions): [string, string][] {
+  const { ingressUrl, consoleUrl, sandboxUrl, projectorUrl } = urlsOf(options);
+  return [
+    [
+      'ingress',
+      `${ingressUrl}/webhooks/novamed  (docs ${ingressUrl}/docs, metrics ${ingressUrl}/metrics)`,
+    ],
+    ...PROJECTORS.map((p): [string, string] => [
+      p.name,
+      `${projectorUrl(p.key)}/healthz  /metrics`,
+    ]),
+    [
+      'novamed sandbox',
+      `${sandboxUrl}  (registration ${sandboxUrl}/api/external/webhook, status ${sandboxUrl}/sandbox/status)`,
+    ],
+    [
+      'console',
+      `${consoleUrl}  (key: consoleKey in .novamed-stream/stack.json; explorer, live flow, analytics)`,
+    ],
+    ['service logs', options.logDir],
+  ];
+}
+
+/** What `up` adds to stack.json (the service logs are added by the caller). */
+function stackFields(options: UpOptions): Record<string, unknown> {
+  const { ingressUrl, consoleUrl, sandboxUrl, projectorUrl } = urlsOf(options);
+  return {
+    ingressUrl,
+    webhookUrl: `${ingressUrl}/webhooks/novamed`,
+    webhookKey: options.webhookKeys[0],
+    projectorUrls: Object.fromEntries(PROJECTORS.map((p) => [p.key, projectorUrl(p.key)])),
+    sandboxUrl,
+    sandboxApiKey: options.sandboxApiKey,
+    consoleUrl,
+    consoleKey: options.consoleKeys[0],
+  };
+}
+
+/** The lines printed after the summary: how to look at the system and send it an event. */
+function notes(options: UpOptions, stack: RunningStack): string[] {
+  const { ingressUrl, consoleUrl, sandboxUrl } = urlsOf(options);
+  const psql = `psql '${stack.databaseUrl}'`;
+  return [
+    `Open the console at ${consoleUrl} and sign in with the key printed by:`,
+    `  node -p "require('./.novamed-stream/stack.json').consoleKey"`,
+    '',
+    `The NovaMed sandbox registered the ingress for the guide's clinic and sends ~${options.streamRate} event/s`,
+    '(SANDBOX_STREAM_RATE), with some duplicates and out-of-order deliveries. Watch rows appear:',
+    `  ${psql} -c 'select order_id, status, carrier, last_event_at from analytics.orders order by last_event_at desc limit 10'`,
+    `  deliveries: curl -s -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').sandboxApiKey")" ${sandboxUrl}/sandbox/deliveries/summary`,
+    '',
+    'Send the guide sample (the webhook key is in .novamed-stream/stack.json, field webhookKey):',
+    `  curl -s -X POST ${ingressUrl}/webhooks/novamed -H 'content-type: application/json' \\`,
+    `    -H "x-api-key: $(node -p "require('./.novamed-stream/stack.json').webhookKey")" \\`,
+    `    --data-binary @packages/events/test/fixtures/order-shipped.json`,
+    'Then look at the read model:',
+    `  ${psql} -c 'select order_id, status, carrier, shipped_at from analytics.orders'`,
+  ];
 }
 
 /**

@@ -180,7 +180,9 @@ describe('README quick start, run as a new user in a fresh clone (mode 700)', ()
   it("starts with the README's command, serves the README's curl and psql, and Ctrl-C stops everything with exit 0", async () => {
     const started = startStack(startLine(blocks));
     try {
-      await waitUntilUp(started, 240_000);
+      // This wait includes the clone's whole `npm ci` (about 400 packages since the
+      // testcontainers modules came in), which takes minutes on a loaded 2-core machine.
+      await waitUntilUp(started, 420_000);
       const tryIt = blocks[1];
       if (!tryIt) throw new Error('README.md quick start has no curl/psql block');
       let last = '';
@@ -212,7 +214,7 @@ describe('README quick start, run as a new user in a fresh clone (mode 700)', ()
     } finally {
       await killLeftovers(started);
     }
-  }, 300_000);
+  }, 480_000);
 
   // The same command without `npm ci` (done above), as a user starts it the second time.
   const npmStart = () => startLine(blocks).split('&&').at(-1)?.trim() ?? 'npm start';

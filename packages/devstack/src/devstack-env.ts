@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { DevstackError } from './errors.js';
 import type { KafkaNodePorts } from './kafka-cluster.js';
 import { replicationForBrokers } from './replication-for-brokers.js';
+import { STACK_SECURITY_KINDS, type StackSecurityKind } from './stack-security.js';
 
 /** The local stack's settings, read from the environment by {@link readDevstackEnv}. */
 export interface DevstackEnv {
@@ -31,6 +32,11 @@ export interface DevstackEnv {
   topicMinInsyncReplicas: number;
   /** DEVSTACK_DATA_DIR, default `<system temp>/novamed-stream/dev`. */
   dataDir: string;
+  /**
+   * DEVSTACK_SECURITY, default `plaintext`. `sasl_ssl`: the local Kafka serves clients on a
+   * SASL_SSL listener (SCRAM-SHA-512) and Postgres on TLS only; see `StackSecurity` in stack-security.ts.
+   */
+  security: StackSecurityKind;
 }
 
 /** The environment variables {@link readDevstackEnv} reads, with their meaning. */
@@ -47,6 +53,8 @@ export const DEVSTACK_ENV_VARS = {
   TOPIC_MIN_INSYNC_REPLICAS:
     'min.insync.replicas of new topics (default 2 with 3+ brokers, else 1)',
   DEVSTACK_DATA_DIR: 'folder for the local Kafka and Postgres data',
+  DEVSTACK_SECURITY:
+    'plaintext (default) or sasl_ssl: local Kafka over SASL_SSL (SCRAM-SHA-512) and Postgres over TLS only',
 } as const;
 
 const DevstackEnvSchema = Type.Object({
@@ -65,6 +73,9 @@ const DevstackEnvSchema = Type.Object({
   TOPIC_REPLICATION_FACTOR: Type.Optional(EnvType.integer(1, 9)),
   TOPIC_MIN_INSYNC_REPLICAS: Type.Optional(EnvType.integer(1, 9)),
   DEVSTACK_DATA_DIR: Type.Optional(EnvType.string()),
+  DEVSTACK_SECURITY: EnvType.oneOf<StackSecurityKind>(STACK_SECURITY_KINDS, {
+    default: 'plaintext',
+  }),
 });
 
 /**
@@ -99,6 +110,18 @@ export function readDevstackEnv(env: NodeJS.ProcessEnv = process.env): DevstackE
     if (minIsr !== undefined && minIsr > effectiveRf) {
       problems.push('TOPIC_MIN_INSYNC_REPLICAS must not exceed the replication factor.');
     }
+    if (read.env.DEVSTACK_SECURITY === 'sasl_ssl') {
+      const external = [
+        ...(read.env.KAFKA_BROKERS ? ['KAFKA_BROKERS'] : []),
+        ...(read.env.DATABASE_URL ? ['DATABASE_URL'] : []),
+      ];
+      if (external.length > 0) {
+        problems.push(
+          `DEVSTACK_SECURITY=sasl_ssl secures the local Kafka and Postgres: unset ${external.join(' and ')} ` +
+            '(or unset DEVSTACK_SECURITY to use your own servers).',
+        );
+      }
+    }
   }
   if (!read.ok || problems.length > 0) {
     throw new DevstackError(`Invalid environment:\n  ${problems.join('\n  ')}`, {
@@ -118,6 +141,7 @@ export function readDevstackEnv(env: NodeJS.ProcessEnv = process.env): DevstackE
     topicReplicationFactor: values.TOPIC_REPLICATION_FACTOR ?? defaults.replicationFactor,
     topicMinInsyncReplicas: values.TOPIC_MIN_INSYNC_REPLICAS ?? defaults.minInsyncReplicas,
     dataDir: values.DEVSTACK_DATA_DIR ?? join(tmpdir(), 'novamed-stream', 'dev'),
+    security: values.DEVSTACK_SECURITY,
   };
 }
 

@@ -27,7 +27,26 @@ describe('readDevstackEnv', () => {
       topicReplicationFactor: 1,
       topicMinInsyncReplicas: 1,
       dataDir: join(tmpdir(), 'novamed-stream', 'dev'),
+      security: 'plaintext',
     });
+  });
+
+  it('reads DEVSTACK_SECURITY, names a bad value, and refuses sasl_ssl with servers of your own', () => {
+    expect(readDevstackEnv({ DEVSTACK_SECURITY: 'sasl_ssl' }).security).toBe('sasl_ssl');
+    expect(errorOf(() => readDevstackEnv({ DEVSTACK_SECURITY: 'tls' })).message).toContain(
+      'DEVSTACK_SECURITY',
+    );
+    const external = errorOf(() =>
+      readDevstackEnv({
+        DEVSTACK_SECURITY: 'sasl_ssl',
+        KAFKA_BROKERS: '10.0.0.1:9092',
+        DATABASE_URL: 'postgres://u:secret@db.example:5432/x',
+      }),
+    );
+    expect(external.message).toContain(
+      'DEVSTACK_SECURITY=sasl_ssl secures the local Kafka and Postgres: unset KAFKA_BROKERS and DATABASE_URL',
+    );
+    expect(external.message).not.toContain('secret');
   });
 
   it('defaults three brokers to RF 3 and min ISR 2, and lets both be set', () => {
@@ -87,6 +106,7 @@ describe('readDevstackEnv', () => {
       topicReplicationFactor: 3,
       topicMinInsyncReplicas: 3,
       dataDir: '/var/tmp/stack',
+      security: 'plaintext',
     });
   });
 

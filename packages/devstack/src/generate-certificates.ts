@@ -36,68 +36,19 @@ export async function generateCertificates(dir: string): Promise<GeneratedCertif
     clientKeyFile: path('client.key'),
     otherCaFile: path('other-ca.pem'),
   };
-  const ca = (name: string, cert: string, key: string) =>
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
-  await ca('novamed-stream test CA', files.caFile, path('ca.key'));
-  await ca('unrelated test CA', files.otherCaFile, path('other-ca.key'));
-  const signed = async (name: string, cert: string, key: string, extensions: string) => {
-    const csr = `${cert}.csr`;
-    const ext = `${cert}.ext`;
-    await writeFile(ext, extensions);
-    await openssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      key,
-      '-out',
-      csr,
-    ]);
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      files.caFile,
-      '-CAkey',
-      path('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      ext,
-      '-out',
-      cert,
-    ]);
-  };
-  await signed(
+  const ca = { cert: files.caFile, key: path('ca.key') };
+  await selfSignedCa('novamed-stream test CA', ca);
+  await selfSignedCa('unrelated test CA', { cert: files.otherCaFile, key: path('other-ca.key') });
+  await signedCertificate(
     'localhost',
-    files.serverCertFile,
-    files.serverKeyFile,
+    { cert: files.serverCertFile, key: files.serverKeyFile },
+    ca,
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
-  await signed(
+  await signedCertificate(
     'novamed-stream-client',
-    files.clientCertFile,
-    files.clientKeyFile,
+    { cert: files.clientCertFile, key: files.clientKeyFile },
+    ca,
     'extendedKeyUsage=clientAuth\n',
   );
   await writeFile(
@@ -105,6 +56,72 @@ export async function generateCertificates(dir: string): Promise<GeneratedCertif
     `${await readFile(files.serverKeyFile, 'utf8')}${await readFile(files.serverCertFile, 'utf8')}`,
   );
   return files;
+}
+
+/** A certificate file and its key file. */
+interface PemPair {
+  cert: string;
+  key: string;
+}
+
+/** A new key and a self-signed CA certificate named `/CN=<name>`, valid two days. */
+function selfSignedCa(name: string, out: PemPair): Promise<void> {
+  return openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    out.key,
+    '-out',
+    out.cert,
+  ]);
+}
+
+/** A new key and a certificate for it signed by `ca`, with the given X.509v3 `extensions`. */
+async function signedCertificate(
+  name: string,
+  out: PemPair,
+  ca: PemPair,
+  extensions: string,
+): Promise<void> {
+  const csr = `${out.cert}.csr`;
+  const ext = `${out.cert}.ext`;
+  await writeFile(ext, extensions);
+  await openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    out.key,
+    '-out',
+    csr,
+  ]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+    '-out',
+    out.cert,
+  ]);
 }
 
 async function openssl(args: string[]): Promise<void> {

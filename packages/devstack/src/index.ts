@@ -38,6 +38,7 @@ export { findRepoRoot } from './repo-root.js';
 export { runLocalStack, type StackExtension, type StartedExtension } from './run-local-stack.js';
 export { ServiceProcess, type ServiceSpec } from './service-process.js';
 export { EVENTS_TOPIC, type RunningStack, type StackOptions, startStack } from './stack.js';
+export { type StackEndpoints, stackClientEnv } from './stack-client-env.js';
 export {
   readStackFile,
   removeStackFile,
@@ -46,3 +47,12 @@ export {
   updateStackFile,
   writeStackFile,
 } from './stack-file.js';
+export {
+  type PreparedSaslSsl,
+  prepareSaslSsl,
+  STACK_SASL_USERNAME,
+  STACK_SECURITY_KINDS,
+  type StackSecurity,
+  type StackSecurityKind,
+  stackKafkaConnection,
+} from './stack-security.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasExited, terminate, waitForExit } from './child-exit.js';
 import { DevstackError } from './errors.js';
@@ -45,6 +45,8 @@ export interface KafkaBrokerOptions {
   portEnvVar?: string;
   /** Environment variable that moves `controllerPort`, named in the "port in use" error. */
   controllerPortEnvVar?: string;
+  /** Environment variable that moves the SASL_SSL listener's port, named in the same error. */
+  saslSslPortEnvVar?: string;
   /** Kafka version of the jars, for messages only. Default 4.1.1. */
   version?: string;
   /**
@@ -137,8 +139,17 @@ export class KafkaBroker {
       'The Kafka controller',
       this.options.controllerPortEnvVar ?? 'KAFKA_CONTROLLER_PORT',
     );
+    if (this.options.saslSsl) {
+      await assertPortFree(
+        this.options.saslSsl.port,
+        'The Kafka SASL_SSL listener',
+        this.options.saslSslPortEnvVar ?? 'KAFKA_PORT',
+      );
+    }
     await mkdir(this.dataDir, { recursive: true });
-    await writeFile(this.serverProperties, this.renderServerProperties());
+    // With a SASL_SSL listener the file holds its users' passwords (the PLAIN JAAS lines).
+    await writeFile(this.serverProperties, this.renderServerProperties(), { mode: 0o600 });
+    await chmod(this.serverProperties, 0o600);
     await writeFile(this.log4jProperties, renderKafkaLog4jProperties(this.logFile));
     options.signal?.throwIfAborted();
     if (!existsSync(join(this.logDirs, 'meta.properties'))) await this.formatStorage();

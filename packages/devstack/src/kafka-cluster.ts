@@ -5,6 +5,7 @@ import { DevstackError } from './errors.js';
 import { KafkaBroker, randomClusterId } from './kafka-broker.js';
 import { DEFAULT_KAFKA_VERSION } from './kafka-jars.js';
 import { waitForKafka } from './kafka-readiness.js';
+import type { KafkaSaslSslListener } from './kafka-sasl-ssl-properties.js';
 import { replicationForBrokers } from './replication-for-brokers.js';
 
 /** The two ports of one node of a {@link KafkaCluster}. */
@@ -13,6 +14,8 @@ export interface KafkaNodePorts {
   port: number;
   /** KRaft controller port on 127.0.0.1. */
   controllerPort: number;
+  /** Port of the node's SASL_SSL listener (with {@link KafkaClusterOptions.saslSsl}). */
+  saslSslPort?: number;
 }
 
 /** Options for {@link KafkaCluster}. */
@@ -38,9 +41,21 @@ export interface KafkaClusterOptions {
   version?: string;
   /** The `java` executable; see {@link KafkaBrokerOptions.javaBin}. */
   javaBin?: string;
+  /**
+   * A SASL_SSL client listener on every node, on its `saslSslPort` (required then); the nodes
+   * still talk to each other over the plain listener.
+   */
+  saslSsl?: Omit<KafkaSaslSslListener, 'port'>;
 }
 
 const CLUSTER_ID_FILE = 'cluster-id';
+
+function saslSslPort(node: KafkaNodePorts): number {
+  if (node.saslSslPort === undefined) {
+    throw new Error('a cluster with a SASL_SSL listener needs a saslSslPort for every node');
+  }
+  return node.saslSslPort;
+}
 
 /**
  * Several real Apache Kafka nodes on 127.0.0.1 forming one KRaft cluster: every node is a broker
@@ -96,8 +111,14 @@ export class KafkaCluster {
           ...(options.heap ? { heap: options.heap } : {}),
           ...(options.javaBin ? { javaBin: options.javaBin } : {}),
           clusterId: this.clusterId,
+          ...(options.saslSsl ? { saslSsl: { ...options.saslSsl, port: saslSslPort(node) } } : {}),
         }),
     );
+  }
+
+  /** Bootstrap servers of every node's SASL_SSL listener (empty without `saslSsl`). */
+  get saslSslBrokers(): string[] {
+    return this.nodes.flatMap((node) => node.saslSslBrokers);
   }
 
   /** Bootstrap servers of every node, e.g. `['127.0.0.1:9092', '127.0.0.1:9192', ...]`. */

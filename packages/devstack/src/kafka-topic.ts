@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics } from '@novamed-stream/service-kit';
+import { createKafka, ensureTopics, type KafkaConnection } from '@novamed-stream/service-kit';
 
 /** Options for {@link ensureTopic}. */
 export interface EnsureTopicOptions {
@@ -14,6 +14,8 @@ export interface EnsureTopicOptions {
   config?: Record<string, string>;
   /** Give up after this long. Default 30 s. */
   timeoutMs?: number;
+  /** TLS and SASL (a secured stack's `kafkaConnection`); default plain text. */
+  connection?: KafkaConnection | undefined;
 }
 
 /** The topic as it is now: whether this call created it and how many partitions it has. */
@@ -28,7 +30,11 @@ export interface EnsuredTopic {
  * available". An existing topic is left as it is (its partition count is reported, not changed).
  */
 export async function ensureTopic(options: EnsureTopicOptions): Promise<EnsuredTopic> {
-  const admin = createKafka({ clientId: 'devstack-topics', brokers: options.brokers }).admin();
+  const admin = createKafka({
+    clientId: 'devstack-topics',
+    brokers: options.brokers,
+    ...(options.connection ? { connection: options.connection } : {}),
+  }).admin();
   await admin.connect();
   try {
     const spec = {

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { chmod, chown, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,10 +43,18 @@ export interface PostgresServerOptions {
   portEnvVar?: string;
   /**
    * Serve TLS (`ssl=on`) with this PEM certificate and unencrypted key; plain-text connections
-   * stay allowed (clients choose with `sslmode`). The key is copied next to the data folder
-   * with the owner and mode (0600) Postgres insists on.
+   * stay allowed (clients choose with `sslmode`) unless `required` is given. The key is copied
+   * next to the data folder with the owner and mode (0600) Postgres insists on.
    */
-  tls?: { certFile: string; keyFile: string };
+  tls?: {
+    certFile: string;
+    keyFile: string;
+    /**
+     * Refuse connections without TLS (a `pg_hba.conf` of `hostssl` lines only); the server's
+     * own readiness checks then connect with TLS, verified with this CA.
+     */
+    required?: { caFile: string };
+  };
 }
 
 /**
@@ -277,11 +285,26 @@ export class PostgresServer {
       await chown(certFile, ids.uid, ids.gid);
       await chown(keyFile, ids.uid, ids.gid);
     }
-    return { ssl: 'on', ssl_cert_file: certFile, ssl_key_file: keyFile };
+    const settings = { ssl: 'on', ssl_cert_file: certFile, ssl_key_file: keyFile };
+    if (!tls.required) return settings;
+    // In place of initdb's pg_hba.conf (which also allows plain text): the same password
+    // authentication, over TLS only.
+    const hbaFile = join(dir, 'pg_hba.conf');
+    await writeFile(
+      hbaFile,
+      'hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n',
+    );
+    if (ids) await chown(hbaFile, ids.uid, ids.gid);
+    return { ...settings, hba_file: hbaFile };
   }
 
   private async acceptsConnections(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+    const caFile = this.options.tls?.required?.caFile;
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: 1000,
+      ...(caFile ? { ssl: { ca: await readFile(caFile, 'utf8') } } : {}),
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();

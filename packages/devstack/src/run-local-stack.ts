@@ -3,15 +3,22 @@
  * in the foreground until Ctrl-C, and publishes where it is in `.novamed-stream/stack.json`.
  * An {@link StackExtension} starts more on top (the CLI's `up` starts the services).
  */
-import { readDevstackEnv } from './devstack-env.js';
+import { type DevstackEnv, readDevstackEnv } from './devstack-env.js';
 import { DevstackError, isDevstackError } from './errors.js';
 import type { KafkaBroker } from './kafka-broker.js';
 import { type EnsuredTopic, ensureTopic } from './kafka-topic.js';
 import { readLogTail } from './log-tail.js';
 import { startOrphanGuard } from './orphan-guard.js';
 import { isProcessAlive } from './process-tree.js';
-import { type RunningStack, startStack } from './stack.js';
-import { readStackFile, removeStackFile, stackFilePath, writeStackFile } from './stack-file.js';
+import { type RunningStack, type StackOptions, startStack } from './stack.js';
+import { stackClientEnv } from './stack-client-env.js';
+import {
+  readStackFile,
+  removeStackFile,
+  type StackFile,
+  stackFilePath,
+  writeStackFile,
+} from './stack-file.js';
 
 /** What runs on top of the stack: started after it, stopped before it. */
 export interface StackExtension {
@@ -127,134 +134,175 @@ async function run(requests: StopRequests, extension?: StackExtension): Promise<
   await assertNoStackRunning(stackFile);
   const guard = startOrphanGuard();
   try {
+    let stack: RunningStack | undefined;
     void requests.stopped().then((reason) => {
       console.log(`\n${reason}: stopping${stack ? '' : ' once the servers are up'}...`);
     });
     console.log('Starting the local stack (Kafka, Postgres)...');
-    let stack: RunningStack | undefined;
-    stack = await startStack({
-      dataDir: env.dataDir,
-      kafkaBrokers: env.kafkaBrokers,
-      databaseUrl: env.databaseUrl,
-      kafkaPort: env.kafkaPort,
-      kafkaControllerPort: env.kafkaControllerPort,
-      kafkaBrokerCount: env.kafkaBrokerCount,
-      topicReplication: {
-        replicationFactor: env.topicReplicationFactor,
-        minInsyncReplicas: env.topicMinInsyncReplicas,
-      },
-      postgresPort: env.postgresPort,
-    });
+    stack = await startStack(stackOptionsOf(env));
     const running = stack;
     for (const node of running.kafkaNodes) guard.watch(node.pid, 'SIGTERM');
     guard.watch(running.postgres?.pid, 'SIGINT');
-    let ext: StartedExtension | undefined;
-    const stopAll = async () => {
-      await ext?.stop();
-      await running.stop();
-      await removeStackFile(stackFile);
-    };
-    const killAll = async () => {
-      await ext?.kill?.();
-      await Promise.all([
-        ...running.kafkaNodes.map((node) => node.kill()),
-        running.postgres?.kill(),
-      ]);
-      await removeStackFile(stackFile);
-    };
-    /** An orderly stop, cut short by a second request. */
-    const stopOrKill = async (): Promise<number> => {
-      const outcome = await Promise.race([
-        stopAll().then(() => 'stopped' as const),
-        requests.killed().then((reason) => reason),
-      ]);
-      if (outcome === 'stopped') {
-        console.log('Stopped.');
-        return 0;
-      }
-      console.log(`\n${outcome} again: killing the servers.`);
-      await killAll();
-      return 1;
-    };
+    const lifecycle = new StackLifecycle(running, requests, stackFile);
 
-    let topic: EnsuredTopic;
-    try {
-      topic = await ensureTopic({
+    const topic = await stopOnFailure(running, () =>
+      ensureTopic({
         brokers: running.kafkaBrokers,
         topic: running.topic,
         partitions: env.topicPartitions,
         ...running.topicReplication,
-      });
-    } catch (error) {
-      await running.stop();
-      throw error;
-    }
-    if (requests.reason !== undefined) return await stopOrKill();
+        connection: running.kafkaConnection,
+      }),
+    );
+    if (requests.reason !== undefined) return await lifecycle.stopOrKill();
     if (extension) {
       console.log(`Starting ${extension.name}...`);
-      try {
-        ext = await extension.start(running);
-      } catch (error) {
-        await running.stop();
-        throw error;
-      }
+      const ext = await stopOnFailure(running, () => extension.start(running));
+      lifecycle.extension = ext;
       for (const pid of Object.values(ext.pids)) guard.watch(pid, 'SIGTERM');
-      if (requests.reason !== undefined) return await stopOrKill();
+      if (requests.reason !== undefined) return await lifecycle.stopOrKill();
     }
-    await writeStackFile(
-      {
-        kafkaBrokers: running.kafkaBrokers,
-        databaseUrl: running.databaseUrl,
-        topic: running.topic,
-        startedAt: new Date().toISOString(),
-        pids: {
-          devstack: process.pid,
-          ...Object.fromEntries(kafkaNodeEntries(running, (node) => node.pid)),
-          ...(running.postgres?.pid ? { postgres: running.postgres.pid } : {}),
-          ...ext?.pids,
-        },
-        ...ext?.stackFields,
-        dataDir: env.dataDir,
-        logFiles: {
-          ...Object.fromEntries(kafkaNodeEntries(running, (node) => node.logFile)),
-          ...(running.postgres ? { postgres: running.postgres.logFile } : {}),
-        },
-      },
-      stackFile,
-    );
-    console.log(summary(running, topic, stackFile, Date.now() - started, ext));
+    await writeStackFile(stackFileContents(running, env.dataDir, lifecycle.extension), stackFile);
+    console.log(summary(running, topic, stackFile, Date.now() - started, lifecycle.extension));
 
-    // A server that dies while we run (crash, OOM, someone's kill) ends the stack loudly instead
-    // of leaving a half-working one behind a stack file that says all is well.
-    let watch: NodeJS.Timeout | undefined;
-    const death = new Promise<string>((resolve) => {
-      watch = setInterval(() => {
-        const deadPart = ext?.dead();
-        if (deadPart) {
-          return resolve(
-            `${deadPart} exited unexpectedly (its log is in the service logs folder above).`,
-          );
-        }
-        const dead = [...running.kafkaNodes, running.postgres].find(
-          (server) => server && !server.running,
-        );
-        if (!dead) return;
-        clearInterval(watch);
-        const name = dead === running.postgres ? 'Postgres' : 'Kafka';
-        void readLogTail(dead.logFile).then((tail) =>
-          resolve(`${name} exited unexpectedly. Last lines of ${dead.logFile}:\n${tail}\n`),
-        );
-      }, 1000);
-    });
-    const ended = await Promise.race([requests.stopped().then(() => undefined), death]);
-    clearInterval(watch);
-    if (ended === undefined) return await stopOrKill();
+    const death = watchForDeath(running, lifecycle.extension);
+    const ended = await Promise.race([requests.stopped().then(() => undefined), death.died]);
+    death.cancel();
+    if (ended === undefined) return await lifecycle.stopOrKill();
     console.error(`\n${ended} Stopping the rest of the stack.`);
-    await stopOrKill();
+    await lifecycle.stopOrKill();
     return 1;
   } finally {
     guard.release();
   }
+}
+
+/** {@link startStack}'s options from the environment. */
+function stackOptionsOf(env: DevstackEnv): StackOptions {
+  return {
+    dataDir: env.dataDir,
+    kafkaBrokers: env.kafkaBrokers,
+    databaseUrl: env.databaseUrl,
+    kafkaPort: env.kafkaPort,
+    kafkaControllerPort: env.kafkaControllerPort,
+    kafkaBrokerCount: env.kafkaBrokerCount,
+    topicReplication: {
+      replicationFactor: env.topicReplicationFactor,
+      minInsyncReplicas: env.topicMinInsyncReplicas,
+    },
+    postgresPort: env.postgresPort,
+    security: env.security,
+  };
+}
+
+/** Runs `step`; when it fails, stops the stack's servers before rethrowing. */
+async function stopOnFailure<T>(stack: RunningStack, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** How the started stack (and its extension, once started) is stopped or killed. */
+class StackLifecycle {
+  extension: StartedExtension | undefined;
+
+  constructor(
+    private readonly stack: RunningStack,
+    private readonly requests: StopRequests,
+    private readonly stackFile: string,
+  ) {}
+
+  /** An orderly stop, cut short by a second request; resolves with the exit code. */
+  async stopOrKill(): Promise<number> {
+    const outcome = await Promise.race([
+      this.stopAll().then(() => 'stopped' as const),
+      this.requests.killed().then((reason) => reason),
+    ]);
+    if (outcome === 'stopped') {
+      console.log('Stopped.');
+      return 0;
+    }
+    console.log(`\n${outcome} again: killing the servers.`);
+    await this.killAll();
+    return 1;
+  }
+
+  private async stopAll(): Promise<void> {
+    await this.extension?.stop();
+    await this.stack.stop();
+    await removeStackFile(this.stackFile);
+  }
+
+  private async killAll(): Promise<void> {
+    await this.extension?.kill?.();
+    await Promise.all([
+      ...this.stack.kafkaNodes.map((node) => node.kill()),
+      this.stack.postgres?.kill(),
+    ]);
+    await removeStackFile(this.stackFile);
+  }
+}
+
+/** What `.novamed-stream/stack.json` says about the running stack and its extension. */
+function stackFileContents(
+  stack: RunningStack,
+  dataDir: string,
+  ext: StartedExtension | undefined,
+): StackFile {
+  return {
+    kafkaBrokers: stack.kafkaBrokers,
+    databaseUrl: stack.databaseUrl,
+    topic: stack.topic,
+    startedAt: new Date().toISOString(),
+    pids: {
+      devstack: process.pid,
+      ...Object.fromEntries(kafkaNodeEntries(stack, (node) => node.pid)),
+      ...(stack.postgres?.pid ? { postgres: stack.postgres.pid } : {}),
+      ...ext?.pids,
+    },
+    security: stack.security,
+    ...ext?.stackFields,
+    dataDir,
+    logFiles: {
+      ...Object.fromEntries(kafkaNodeEntries(stack, (node) => node.logFile)),
+      ...(stack.postgres ? { postgres: stack.postgres.logFile } : {}),
+    },
+  };
+}
+
+/**
+ * Checks every second that the servers and the extension's parts still run. A server that dies
+ * while we run (crash, OOM, someone's kill) ends the stack loudly instead of leaving a
+ * half-working one behind a stack file that says all is well: `died` resolves with what to say.
+ */
+function watchForDeath(
+  stack: RunningStack,
+  ext: StartedExtension | undefined,
+): { died: Promise<string>; cancel(): void } {
+  let watch: NodeJS.Timeout | undefined;
+  const died = new Promise<string>((resolve) => {
+    watch = setInterval(() => {
+      const deadPart = ext?.dead();
+      if (deadPart) {
+        return resolve(
+          `${deadPart} exited unexpectedly (its log is in the service logs folder above).`,
+        );
+      }
+      const dead = [...stack.kafkaNodes, stack.postgres].find(
+        (server) => server && !server.running,
+      );
+      if (!dead) return;
+      clearInterval(watch);
+      const name = dead === stack.postgres ? 'Postgres' : 'Kafka';
+      void readLogTail(dead.logFile).then((tail) =>
+        resolve(`${name} exited unexpectedly. Last lines of ${dead.logFile}:\n${tail}\n`),
+      );
+    }, 1000);
+  });
+  return { died, cancel: () => clearInterval(watch) };
 }
 
 /** Refuses to start next to a live `npm start`, or next to servers a killed one left behind. */
@@ -298,6 +346,14 @@ function summary(
     ['topic', `${stack.topic} (${topic.partitions} partitions${topic.created ? ', created' : ''})`],
     [stack.postgres ? 'Postgres 17' : 'Postgres (DATABASE_URL)', stack.databaseUrl],
   ];
+  if (stack.security.kind === 'sasl_ssl') {
+    const { caFile, sasl } = stack.security;
+    rows.push([
+      'security',
+      `Kafka SASL_SSL (${sasl.mechanism.toUpperCase()}, user ${sasl.username}, password in ` +
+        `${sasl.passwordFile}), Postgres TLS only; CA ${caFile}`,
+    ]);
+  }
   for (const [name, node] of kafkaNodeEntries(stack, (node) => node)) {
     const suffix = name === 'kafka' ? '' : ` ${name.slice('kafka-'.length)}`;
     rows.push([`Kafka data${suffix}`, node.dataDir], [`Kafka log${suffix}`, node.logFile]);
@@ -310,8 +366,10 @@ function summary(
   return (
     `\nLocal stack is up (${(elapsedMs / 1000).toFixed(1)} s):\n\n` +
     rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n') +
-    `\n\n  export KAFKA_BROKERS=${stack.kafkaBrokers.join(',')}` +
-    `\n  export DATABASE_URL=${stack.databaseUrl}` +
+    // What the CLI or a service started by hand needs (file names, never a password).
+    Object.entries(stackClientEnv(stack))
+      .map(([name, value], index) => `${index === 0 ? '\n\n' : '\n'}  export ${name}=${value}`)
+      .join('') +
     (ext?.notes?.length ? `\n\n${ext.notes.join('\n')}` : '') +
     '\n\nCtrl-C to stop.'
   );
