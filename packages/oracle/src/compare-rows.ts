@@ -36,10 +36,15 @@ function normalise(value: unknown): unknown {
 export function compareRows(
   kind: EntityKind,
   expected: readonly ExpectedRow[],
-  actual: readonly Record<string, unknown>[],
+  actual: readonly object[],
 ): RowComparison {
   const idColumn = LIFECYCLE_RULES[kind].idColumn;
-  const actualById = new Map(actual.map((row) => [String(row[idColumn]), row]));
+  const actualById = new Map(
+    actual.map((row) => {
+      const record = row as Record<string, unknown>;
+      return [String(record[idColumn]), record];
+    }),
+  );
   const expectedIds = new Set<string>();
   const missing: string[] = [];
   const mismatched: { id: string; columns: string[] }[] = [];
