@@ -1,6 +1,6 @@
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import type { NovaMedEvent } from '@novamed-stream/events';
-import { compareRows, type EntityKind, type LifecyclePlans } from '@novamed-stream/oracle';
+import { compareRows, type EntityKind, LifecyclePlans, plannedStage } from '@novamed-stream/oracle';
 import {
   medicationRequestsProjector,
   ordersProjector,
@@ -18,7 +18,7 @@ import {
   type ProjectorDefinition,
   stateFromRow,
 } from '../src/index.js';
-import { rng, shuffle } from './fixtures.js';
+import { asBatch, type RawEvent, rng, shuffle } from './fixtures.js';
 
 const TOPIC = 'novamed.events.v1';
 const DEFINITIONS = [ordersProjector, medicationRequestsProjector, refillsProjector] as const;
@@ -57,7 +57,7 @@ async function applyAll(
       partition: 0,
       messages: batch,
     });
-    expect(outcome.ok).toBe(true);
+    expect(outcome).toMatchObject({ ok: true, rejected: [] });
     offset += size;
   }
 }
@@ -127,5 +127,87 @@ describe('applyBatch on a real Postgres converges on the independent oracle', ()
     expect(results[1]?.mismatched.map((m) => m.id).sort()).toEqual(
       cancelled.map((p) => p.id).sort(),
     );
+  });
+
+  it('the same event_id with a different body: the first copy applied wins, across batches and within one', async () => {
+    const order = (
+      type: string,
+      eventId: string,
+      at: string,
+      data: Record<string, unknown>,
+    ): RawEvent => ({
+      event_type: type,
+      event_id: eventId,
+      timestamp: at,
+      clinic_id: 'clinic_same',
+      data: { order_id: 'ord_same', ...data },
+    });
+    const created = order('order:created', 'evt_s1', '2025-02-01T10:00:00.000Z', {
+      patient_id: 'p',
+    });
+    const shipped = order('order:shipped', 'evt_s2', '2025-02-01T12:00:00.000Z', {
+      patient_id: 'p',
+      medication_request_id: 'mr',
+      carrier: 'UPS',
+      tracking_number: 'T1',
+      estimated_delivery: '2025-02-04',
+      shipping_address: { line1: '1 Main Street', city: 'Austin', state: 'TX', zip: '73301' },
+    });
+    // Same event_id as `shipped`, another body: another stage, other values, another time.
+    const impostor = order('order:cancelled', 'evt_s2', '2025-02-01T13:00:00.000Z', {
+      reason: 'other body',
+    });
+    const cases: { name: string; batches: RawEvent[][]; first: RawEvent }[] = [
+      {
+        name: 'original first, copy in a later batch',
+        batches: [[created, shipped], [impostor]],
+        first: shipped,
+      },
+      {
+        name: 'copy first, original in a later batch',
+        batches: [[created, impostor], [shipped]],
+        first: impostor,
+      },
+      {
+        name: 'both in one batch, original first',
+        batches: [[created, shipped, impostor]],
+        first: shipped,
+      },
+      {
+        name: 'both in one batch, copy first',
+        batches: [[impostor, created, shipped]],
+        first: impostor,
+      },
+    ];
+    const definition = ordersProjector as unknown as Definition;
+    for (const { name, batches, first } of cases) {
+      const version = ++nextVersion;
+      await ensureVersionTables(db, definition, version);
+      let offset = 0;
+      for (const events of batches) {
+        const outcome = await applyBatch(db, definition, version, {
+          topic: TOPIC,
+          partition: 0,
+          messages: asBatch(events, offset),
+        });
+        expect(outcome, name).toMatchObject({ ok: true, rejected: [] });
+        offset += events.length;
+      }
+      // The oracle over the plan in topic order keeps an event_id's first stage.
+      const plans = new LifecyclePlans();
+      for (const events of batches) for (const e of events) plans.record(plannedStage(e));
+      const result = await oracleComparison(definition, version, plans);
+      expect(result, name).toMatchObject({ wrongRows: 0 });
+      const [row] = (
+        await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(`orders_v${version}.orders`)}`.execute(db)
+      ).rows;
+      expect(row?.['status'], name).toBe(first === shipped ? 'shipped' : 'cancelled');
+      const history = await sql<{ event_type: string }>`select event_type from ${sql.table(
+        `orders_v${version}.order_events`,
+      )} where event_id = 'evt_s2'`.execute(db);
+      expect(history.rows, name).toEqual([{ event_type: first.event_type }]);
+    }
   });
 });
