@@ -13,6 +13,9 @@ import {
 } from '../src/index.js';
 import { eventsOf, ID } from './arbitraries.js';
 
+// Hundreds of events per run: seconds on a loaded 2-core machine, past the 5 s default.
+const SLOW_MS = 60_000;
+
 const MODELS: [EntityKind, ReadModel<AggregateState>][] = [
   ['order', ordersReadModel as ReadModel<AggregateState>],
   ['medication_request', medicationRequestsReadModel as ReadModel<AggregateState>],
@@ -65,47 +68,55 @@ function aggregates(kind: EntityKind, model: ReadModel<AggregateState>) {
 }
 
 describe.each(MODELS)('%s: long interleaved streams', (kind, model) => {
-  it('hundreds of events of many aggregates, interleaved and redelivered, fold to each aggregate alone', () => {
-    const scenario = aggregates(kind, model).chain((events) =>
-      fc
-        .subarray(events)
-        .chain((again) => permutationOf([...events, ...again]))
-        .map((stream) => ({ events, stream })),
-    );
-    fc.assert(
-      fc.property(scenario, ({ events, stream }) => {
-        const states = foldStream(model, stream);
-        const ids = new Set(events.map((e) => model.idOf(e)).filter((id) => id !== undefined));
-        expect([...states.keys()].sort()).toEqual([...ids].sort());
-        for (const id of ids) expect(states.get(id)).toEqual(project(model, events, id));
-      }),
-      { numRuns: 40 },
-    );
-  });
+  it(
+    'hundreds of events of many aggregates, interleaved and redelivered, fold to each aggregate alone',
+    () => {
+      const scenario = aggregates(kind, model).chain((events) =>
+        fc
+          .subarray(events)
+          .chain((again) => permutationOf([...events, ...again]))
+          .map((stream) => ({ events, stream })),
+      );
+      fc.assert(
+        fc.property(scenario, ({ events, stream }) => {
+          const states = foldStream(model, stream);
+          const ids = new Set(events.map((e) => model.idOf(e)).filter((id) => id !== undefined));
+          expect([...states.keys()].sort()).toEqual([...ids].sort());
+          for (const id of ids) expect(states.get(id)).toEqual(project(model, events, id));
+        }),
+        { numRuns: 40 },
+      );
+    },
+    SLOW_MS,
+  );
 
-  it('a realistic mix (hundreds of events, every kind interleaved) in any order with redeliveries gives the oracle rows', () => {
-    const scenario = fc
-      .record({
-        seed: fc.integer({ min: 1, max: 1_000_000 }),
-        size: fc.integer({ min: 200, max: 900 }),
-      })
-      .chain(({ seed, size }) => {
-        const mix = generateEventMix({ runId: `s${seed}`, messages: size, seed });
-        const events = mix.messages.map((m) => {
-          const decoded = decodeEvent(m.value);
-          if (!decoded.ok) throw new Error(decoded.reason);
-          return decoded.event;
+  it(
+    'a realistic mix (hundreds of events, every kind interleaved) in any order with redeliveries gives the oracle rows',
+    () => {
+      const scenario = fc
+        .record({
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+          size: fc.integer({ min: 200, max: 900 }),
+        })
+        .chain(({ seed, size }) => {
+          const mix = generateEventMix({ runId: `s${seed}`, messages: size, seed });
+          const events = mix.messages.map((m) => {
+            const decoded = decodeEvent(m.value);
+            if (!decoded.ok) throw new Error(decoded.reason);
+            return decoded.event;
+          });
+          return permutationOf(events).map((stream) => ({ mix, stream }));
         });
-        return permutationOf(events).map((stream) => ({ mix, stream }));
-      });
-    fc.assert(
-      fc.property(scenario, ({ mix, stream }) => {
-        const rows = [...foldStream(model, stream).values()];
-        expect(compareRows(kind, mix.plans.expectedRows(kind), rows)).toMatchObject({
-          wrongRows: 0,
-        });
-      }),
-      { numRuns: 15 },
-    );
-  });
+      fc.assert(
+        fc.property(scenario, ({ mix, stream }) => {
+          const rows = [...foldStream(model, stream).values()];
+          expect(compareRows(kind, mix.plans.expectedRows(kind), rows)).toMatchObject({
+            wrongRows: 0,
+          });
+        }),
+        { numRuns: 15 },
+      );
+    },
+    SLOW_MS,
+  );
 });
