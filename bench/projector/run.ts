@@ -43,6 +43,7 @@ import { startBenchStack } from './bench-stack.js';
 import { type CpuGroup, CpuWindow, waitForQuiet } from './cpu-sampler.js';
 import { type FreshnessScenarioResult, runFreshnessScenario } from './freshness-scenario.js';
 import { runNaiveProjector } from './naive-projector.js';
+import { checkRowsWithOracle } from './oracle-check.js';
 import { ProjectorBenchSettings, projectorExperiment } from './projector-bench-settings.js';
 import type { ChildStats } from './projector-child.js';
 import { ProjectorProcess, spanSeconds } from './projector-processes.js';
@@ -473,6 +474,14 @@ async function main(): Promise<void> {
         `check ${definition.name}: ${ok ? 'OK' : 'MISMATCH'} (expected ${JSON.stringify(expected)}; ${digests.map(([n, d]) => `${n} ${d.rows} rows/${d.applied} applied/${d.history} history/${d.md5.slice(0, 8)}`).join('; ')})`,
       );
     }
+
+    verification['oracle'] = await checkRowsWithOracle(
+      db,
+      mix.plans,
+      DEFINITIONS,
+      [VERSIONS.a, VERSIONS.c1, VERSIONS.c3, VERSIONS.c3in],
+      log,
+    );
 
     // Freshness: ingress 200 -> row visible, at a steady rate, through the real ingress.
     const freshness: FreshnessScenarioResult[] = [];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { aggregateOf, type NovaMedEvent } from '@novamed-stream/events';
 import { EventGenerator } from '@novamed-stream/novamed-sandbox';
+import { type PlannedStage, plannedStage } from '@novamed-stream/oracle';
 
 /** One event a scenario sends: the envelope, its exact body, and its aggregate. */
 export interface CanaryEvent {
@@ -10,6 +11,8 @@ export interface CanaryEvent {
   /** `order`, `medication_request` or `refill`. */
   readonly kind: 'order' | 'medication_request' | 'refill';
   readonly aggregateId: string;
+  /** The lifecycle stage it carries out, with the values sent (canaries included): the oracle's input. */
+  readonly stage: PlannedStage;
 }
 
 const ID_FIELD = {
@@ -63,6 +66,7 @@ export class CanaryFeed {
         eventId: event.event_id,
         kind,
         aggregateId: String((event.data as Record<string, unknown>)[ID_FIELD[kind]]),
+        stage: plannedStage(event),
       });
     }
     return events;

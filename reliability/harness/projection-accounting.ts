@@ -1,5 +1,6 @@
 import type { Database } from '@novamed-stream/db';
-import { aggregateOf, decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
+import { aggregateOf, decodeEvent } from '@novamed-stream/events';
+import { compareRows, LifecyclePlans } from '@novamed-stream/oracle';
 import {
   liveVersion,
   readCheckpoints,
@@ -7,7 +8,6 @@ import {
   versionSchema,
 } from '@novamed-stream/projection';
 import { PROJECTORS } from '@novamed-stream/projectors';
-import { type AggregateState, project } from '@novamed-stream/read-models';
 import type { TopicMessage } from '@novamed-stream/testkit';
 import type { Kafka } from 'kafkajs';
 import { type Kysely, sql } from 'kysely';
@@ -202,7 +202,8 @@ export interface NormalEventsCheck {
 /**
  * Checks the normal events (valid, acknowledged) against the read models, looking only at the
  * normal events' own aggregates (hostile events use aggregate ids of their own): each event in
- * its projector's history, `events_applied` adding up, each row equal to the pure fold.
+ * its projector's history, `events_applied` adding up, each row equal to the independent
+ * oracle's row for the events in the history (`@novamed-stream/oracle`, not `evolve`).
  */
 export async function checkNormalEvents(
   db: Db,
@@ -223,28 +224,19 @@ export async function checkNormalEvents(
         )} where event_id = any(${mine.map((e) => e.eventId)}::text[])`.execute(db)
       ).rows.map((r) => r.event_id),
     );
-    const byAggregate = new Map<string, NovaMedEvent[]>();
-    for (const e of mine) {
-      if (!history.has(e.eventId)) continue;
-      const id = model.idOf(e.event) as string;
-      byAggregate.set(id, [...(byAggregate.get(id) ?? []), e.event]);
-    }
+    const plans = new LifecyclePlans();
+    for (const e of mine) plans.record(e.stage);
     const rows = (
       await sql<Record<string, unknown>>`select * from ${sql.table(
         `${schema}.${definition.table.stateTable}`,
       )} where ${sql.ref(definition.table.idColumn)} = any(${ids}::text[])`.execute(db)
     ).rows;
-    let mismatchedRows = Math.abs(rows.length - byAggregate.size);
-    let eventsApplied = 0;
-    for (const row of rows) {
-      eventsApplied += Number(row['events_applied']);
-      const id = String(row[definition.table.idColumn]);
-      const expected = project(model as never, byAggregate.get(id) ?? [], id) as
-        | AggregateState
-        | undefined;
-      const actual = stateFromRow(definition as never, row);
-      if (canonical(actual) !== canonical(expected)) mismatchedRows++;
-    }
+    const eventsApplied = rows.reduce((n, row) => n + Number(row['events_applied']), 0);
+    const mismatchedRows = compareRows(
+      model.aggregate,
+      plans.expectedRows(model.aggregate, history),
+      rows.map((row) => stateFromRow(definition as never, row)),
+    ).wrongRows;
     perProjector.push({
       projector,
       events: mine.length,
@@ -262,16 +254,4 @@ export async function checkNormalEvents(
     doubleApplied: sum('doubleApplied'),
     mismatchedRows: sum('mismatchedRows'),
   };
-}
-
-function canonical(value: unknown): string {
-  const sort = (v: unknown): unknown =>
-    v === null || typeof v !== 'object' || Array.isArray(v)
-      ? v
-      : Object.fromEntries(
-          Object.entries(v as Record<string, unknown>)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, x]) => [k, sort(x)]),
-        );
-  return JSON.stringify(sort(value));
 }

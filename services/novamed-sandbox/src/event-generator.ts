@@ -1,4 +1,5 @@
 import { aggregateOf, type NovaMedEvent, validateEvent } from '@novamed-stream/events';
+import { type PlannedStage, plannedStage } from '@novamed-stream/oracle';
 import { careEpisode, type EpisodeContext, type EventDraft } from './care-episode.js';
 import { type ClinicWorld, type ClinicWorldSize, createClinicWorld } from './clinic-world.js';
 import { Random } from './random.js';
@@ -13,6 +14,8 @@ export interface GeneratedEvent {
   readonly aggregate: string;
   /** Sequence number of the care episode (lifecycle) it belongs to. */
   readonly episode: number;
+  /** The lifecycle stage this event carries out, as planned: what the oracle reads. */
+  readonly stage: PlannedStage;
 }
 
 /** Options of {@link EventGenerator}. */
@@ -172,6 +175,7 @@ export class EventGenerator {
       body: JSON.stringify(envelope),
       aggregate: aggregateKey(draft),
       episode: episode.number,
+      stage: plannedStage(envelope),
     };
   }
 }

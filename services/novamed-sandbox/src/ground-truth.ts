@@ -1,98 +1,61 @@
-import type { NovaMedEvent } from '@novamed-stream/events';
-import {
-  type AggregateState,
-  type MedicationRequestState,
-  medicationRequestsReadModel,
-  type OrderState,
-  ordersReadModel,
-  type ReadModel,
-  type RefillState,
-  refillsReadModel,
-} from '@novamed-stream/read-models';
+import { type ExpectedRow, LifecyclePlans, type PlannedStage } from '@novamed-stream/oracle';
 
-/** The expected final state of every aggregate, as the read models should hold it. */
+/** The expected final row of every entity, as the read models should hold it. */
 export interface GroundTruthSnapshot {
-  orders: OrderState[];
-  medication_requests: MedicationRequestState[];
-  refills: RefillState[];
-}
-
-class Folded<S extends AggregateState> {
-  readonly states = new Map<string, S>();
-
-  constructor(
-    readonly model: ReadModel<S>,
-    readonly idField: keyof S & string,
-  ) {}
-
-  apply(event: NovaMedEvent): void {
-    const id = this.model.idOf(event);
-    if (id === undefined) return;
-    const current = this.states.get(id) ?? this.model.initial(id, event.clinic_id);
-    this.states.set(id, this.model.evolve(current, event));
-  }
-
-  sorted(clinicId: string | undefined): S[] {
-    const out = [...this.states.values()].filter(
-      (state) => clinicId === undefined || state.clinic_id === clinicId,
-    );
-    return out.sort((a, b) => compare(String(a[this.idField]), String(b[this.idField])));
-  }
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  orders: ExpectedRow[];
+  medication_requests: ExpectedRow[];
+  refills: ExpectedRow[];
 }
 
 /**
- * The ground truth: every event the sandbox sent, folded with the same pure `evolve` functions
- * the projectors use (`@novamed-stream/read-models`). Because those are order-independent and
- * idempotent, folding each event once, in generation order, gives exactly the state a receiver
- * must reach from any delivery order with any duplicates: cancelled is terminal and wins, a
- * refill's later decision wins, every field is last-writer-wins by event timestamp.
+ * The ground truth: the lifecycle stages the sandbox planned and sent, and the rows they must
+ * give, computed by the independent oracle (`@novamed-stream/oracle`: the partner's rules
+ * written without the read models' code). A receiver must reach these rows from any delivery
+ * order with any duplicates: cancelled is final, a refill's later decision wins, every field
+ * is the latest value sent.
  */
 export class GroundTruth {
-  readonly #orders = new Folded(ordersReadModel, 'order_id');
-  readonly #requests = new Folded(medicationRequestsReadModel, 'medication_request_id');
-  readonly #refills = new Folded(refillsReadModel, 'refill_id');
-  #events = 0;
+  readonly #plans = new LifecyclePlans();
 
-  /** Folds one sent event in (call once per event_id; a repeat changes nothing anyway). */
-  record(event: NovaMedEvent): void {
-    this.#events++;
-    this.#orders.apply(event);
-    this.#requests.apply(event);
-    this.#refills.apply(event);
+  /** Records one sent stage (call once per event_id, duplicates aside). */
+  record(stage: PlannedStage): void {
+    this.#plans.record(stage);
   }
 
   /** Events recorded. */
   get events(): number {
-    return this.#events;
+    return this.#plans.stages;
   }
 
-  /** Aggregates per read model. */
+  /** Entities per read model. */
   counts(): { orders: number; medication_requests: number; refills: number } {
     return {
-      orders: this.#orders.states.size,
-      medication_requests: this.#requests.states.size,
-      refills: this.#refills.states.size,
+      orders: this.#plans.plans('order').length,
+      medication_requests: this.#plans.plans('medication_request').length,
+      refills: this.#plans.plans('refill').length,
     };
   }
 
-  /** Every aggregate's expected state, sorted by id; only one clinic's with `clinicId`. */
+  /** The plans themselves, for a caller that computes rows for a subset of the events. */
+  get plans(): LifecyclePlans {
+    return this.#plans;
+  }
+
+  /** Every entity's expected row, sorted by id; only one clinic's with `clinicId`. */
   snapshot(clinicId?: string): GroundTruthSnapshot {
+    const rows = (kind: 'order' | 'medication_request' | 'refill') =>
+      this.#plans
+        .expectedRows(kind)
+        .filter((row) => clinicId === undefined || row['clinic_id'] === clinicId);
     return {
-      orders: this.#orders.sorted(clinicId),
-      medication_requests: this.#requests.sorted(clinicId),
-      refills: this.#refills.sorted(clinicId),
+      orders: rows('order'),
+      medication_requests: rows('medication_request'),
+      refills: rows('refill'),
     };
   }
 
   /** Forgets everything. */
   clear(): void {
-    this.#orders.states.clear();
-    this.#requests.states.clear();
-    this.#refills.states.clear();
-    this.#events = 0;
+    this.#plans.clear();
   }
 }

@@ -265,7 +265,7 @@ export class Sandbox {
       return;
     }
     if (!emission.duplicate) {
-      this.truth.record(event);
+      this.truth.record(emission.generated.stage);
       this.#options.metrics?.eventsGenerated.inc({ event_type: event.event_type });
     }
     for (const webhook of webhooks) this.engine.dispatch(emission, webhook);

@@ -1,4 +1,5 @@
 import { decodeEvent } from '@novamed-stream/events';
+import { plannedStage } from '@novamed-stream/oracle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSandboxApp, type SandboxApp } from '../src/build-sandbox-app.js';
 import type { AttemptResult, WebhookRequest } from '../src/delivery-engine.js';
@@ -125,7 +126,7 @@ describe('control API (/sandbox)', () => {
       const receiver = new GroundTruth();
       for (const request of received.filter((r) => r.url.startsWith(url))) {
         const decoded = decodeEvent(request.body);
-        if (decoded.ok) receiver.record(decoded.event);
+        if (decoded.ok) receiver.record(plannedStage(decoded.event));
       }
       const clinic = url === 'http://b.example' ? CLINIC_B : CLINIC_A;
       expect(receiver.snapshot()).toEqual(app.sandbox.truth.snapshot(clinic));
@@ -189,11 +190,13 @@ describe('control API (/sandbox)', () => {
     const truth = app.sandbox.truth.snapshot();
     const secrets = new Set<string>([API_KEY, SECRET]);
     for (const order of truth.orders) {
-      if (order.patient_id) secrets.add(order.patient_id);
-      if (order.shipping_address) secrets.add(order.shipping_address.line1);
+      if (typeof order['patient_id'] === 'string') secrets.add(order['patient_id']);
+      const address = order['shipping_address'] as { line1: string } | null;
+      if (address) secrets.add(address.line1);
     }
     for (const request of truth.medication_requests) {
-      if (request.medication_name) secrets.add(request.medication_name);
+      const medication = request['medication_name'];
+      if (typeof medication === 'string') secrets.add(medication);
     }
     const text = logLines.join('');
     expect(logLines.some((line) => line.includes('delivery attempt failed'))).toBe(true);

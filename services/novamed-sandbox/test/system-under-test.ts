@@ -161,7 +161,7 @@ export async function sandboxApi(
 /** State fields the analytics views leave out (projection bookkeeping). */
 const HIDDEN = ['field_versions', 'attribute_versions'];
 
-function visible(state: AggregateState): Record<string, unknown> {
+function visible(state: object): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...state };
   for (const key of HIDDEN) delete copy[key];
   return copy;
