@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { aggregateOf, EVENTS_TOPIC, type NovaMedEvent } from '@novamed-stream/events';
+import { plannedStage } from '@novamed-stream/oracle';
 import {
   createTestDatabase,
   generateEventMix,
@@ -100,7 +101,14 @@ function distinctEvents(bodies: readonly string[]): CanaryEvent[] {
     const kind = aggregateOf(event.event_type);
     if (!kind) throw new Error(`no aggregate for ${event.event_type}`);
     const aggregateId = String((event.data as Record<string, unknown>)[ID_FIELD[kind]]);
-    seen.set(event.event_id, { event, body, eventId: event.event_id, kind, aggregateId });
+    seen.set(event.event_id, {
+      event,
+      body,
+      eventId: event.event_id,
+      kind,
+      aggregateId,
+      stage: plannedStage(event),
+    });
   }
   return [...seen.values()];
 }
