@@ -15,7 +15,7 @@ import { RunClock } from './run-clock.js';
 
 /** This child's own knob, read as the projector services read it. */
 const ProjectorChildSettings = Type.Object({
-  OFFSET_COMMIT_INTERVAL_MS: EnvType.duration(0, 86_400_000, { default: 0 }),
+  OFFSET_COMMIT_INTERVAL_MS: EnvType.duration(0, 86_400_000, { default: 1000 }),
 });
 
 /** What the parent passes (argv[2], JSON). */
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     ...(config.partitionsConcurrently === undefined
       ? {}
       : { partitionsConcurrently: config.partitionsConcurrently }),
-    // As the services read it (OFFSET_COMMIT_INTERVAL_MS, default 0: after each batch).
+    // As the services read it (OFFSET_COMMIT_INTERVAL_MS, default 1000: in the background).
     offsetCommitIntervalMs: readBenchSettings(ProjectorChildSettings, process.env)
       .OFFSET_COMMIT_INTERVAL_MS,
     onBatch: ({ partition, outcome }) => {

@@ -42,6 +42,16 @@ function cell(o: Record<string, number | string>): string {
     .replaceAll('|', '\\|');
 }
 
+/** The result cell: the verdict and, when the summary has them, its checks (failed ones named). */
+function verdict(r: ScenarioResult): string {
+  const checks = r.checks ?? [];
+  const failed = checks.filter((c) => !c.passed).map((c) => c.name);
+  const counted =
+    checks.length > 0 ? ` (${checks.length - failed.length}/${checks.length} checks)` : '';
+  const named = failed.length > 0 ? `: ${failed.join('; ').replaceAll('|', '\\|')}` : '';
+  return `${r.passed ? 'passed' : '**FAILED**'}${counted}${named}`;
+}
+
 function updateDoc(scale: string, at: string, results: ScenarioResult[]): void {
   let doc: string;
   try {
@@ -60,7 +70,7 @@ function updateDoc(scale: string, at: string, results: ScenarioResult[]): void {
     '|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.number} | ${r.title} | ${cell(r.did)} | ${cell(r.found)} | ${r.criteria} | ${r.passed ? 'passed' : '**FAILED**'} | ${r.seconds} |`,
+        `| ${r.number} | ${r.title} | ${cell(r.did)} | ${cell(r.found)} | ${r.criteria} | ${verdict(r)} | ${r.seconds} |`,
     ),
     END(scale),
   ].join('\n');

@@ -1,38 +1,27 @@
 import { readTopic } from '@novamed-stream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
-import { recordScenario, secondsSince } from '../harness/report.js';
-import { readTopicCopies } from '../harness/topic-copies.js';
-import { BODY_LIMIT, type Case, FUZZ_RUNS, GROUPS } from './bad-input/bad-input-case.js';
-import { badInputCases } from './bad-input/bad-input-cases.js';
 import {
-  type AnswerVerdict,
-  type EventsTopicVerdict,
-  judgeAnswers,
-  judgeEventsTopic,
-  judgeQuarantine,
-  type QuarantineVerdict,
-} from './bad-input/judge-bad-input.js';
+  assertVerdict,
+  recordScenario,
+  type ScenarioVerdict,
+  secondsSince,
+} from '../harness/report.js';
+import { readTopicCopies } from '../harness/topic-copies.js';
+import { BODY_LIMIT, FUZZ_RUNS, GROUPS } from './bad-input/bad-input-case.js';
+import { badInputCases } from './bad-input/bad-input-cases.js';
+import { judgeAnswers, judgeEventsTopic, judgeQuarantine } from './bad-input/judge-bad-input.js';
 import { wrongKeys } from './bad-input/request-cases.js';
 import { sendCases } from './bad-input/send-cases.js';
 
 // Scenario 6: the cases (./bad-input/*-cases.ts) -> sent once each (send-cases.ts) -> judged
-// (judge-bad-input.ts); this file runs them against a real ingress and asserts the findings.
-
-/** What the run found; each `it` below asserts one part of it. */
-type Findings = AnswerVerdict &
-  EventsTopicVerdict &
-  QuarantineVerdict & {
-    cases: Case[];
-    crashes: number;
-    health: number;
-    sweepHits: unknown[];
-  };
+// (judge-bad-input.ts); this file runs them against a real ingress and records its checks.
 
 let env: ScenarioEnvironment | undefined;
-let findings: Findings;
+/** The recorded checks; each `it` below asserts its share of them. */
+let verdict: ScenarioVerdict;
 
-async function run(): Promise<Findings> {
+async function run(): Promise<ScenarioVerdict> {
   const started = performance.now();
   env = await scenarioEnvironment({ name: 'bad-input', seed: 66 });
   const e = env;
@@ -85,24 +74,7 @@ async function run(): Promise<Findings> {
     const n = wrong.get(g)?.length ?? 0;
     return `${g} ${casesPerGroup.get(g)}${n ? ` (${n} wrong)` : ''}`;
   });
-  const passed =
-    cases.length >= 200 &&
-    distinct === cases.length &&
-    fiveHundreds.length === 0 &&
-    allWrong.length === 0 &&
-    leaks === 0 &&
-    missing === 0 &&
-    topic.records === expectedRecords &&
-    quarantined.length === expectedQuarantined &&
-    missingQuarantine === 0 &&
-    unexpectedQuarantine === 0 &&
-    wrongReason === 0 &&
-    unauthInQuarantine === 0 &&
-    collisions === 0 &&
-    crashes === 0 &&
-    health === 200 &&
-    sweep.hits.length === 0;
-  recordScenario({
+  return recordScenario({
     number: 6,
     title: 'Bad input',
     did: {
@@ -132,7 +104,44 @@ async function run(): Promise<Findings> {
     },
     criteria:
       'every case gets its status and error code; no 5xx; no crash; the events topic holds exactly the accepted events; the quarantine topic exactly the authenticated 400 bodies, never an unauthenticated one; no PHI or key in any log',
-    passed,
+    checks: {
+      'at least 200 cases': () => expect(cases.length).toBeGreaterThanOrEqual(200),
+      'every case distinct': () => expect(distinct, 'every case is distinct').toBe(cases.length),
+      ...Object.fromEntries(
+        GROUPS.flatMap((group) => [
+          [
+            `${group}: has cases`,
+            () => expect(casesPerGroup.get(group), 'cases in the group').toBeGreaterThan(0),
+          ],
+          [
+            `${group}: every case gets its status and error code`,
+            () =>
+              expect(wrong.get(group), 'answers other than the expected status and code').toEqual(
+                [],
+              ),
+          ],
+        ]),
+      ),
+      'no 5xx': () => expect(fiveHundreds, '5xx answers').toEqual([]),
+      'no ingress exit': () => expect(crashes, 'ingress exits').toBe(0),
+      '/healthz 200 at the end': () => expect(health).toBe(200),
+      'no events-topic leak': () =>
+        expect(leaks, 'records on the events topic from rejected requests').toBe(0),
+      'no accepted event missing on the events topic': () =>
+        expect(missing, 'accepted events missing on the events topic').toBe(0),
+      'events-topic records = accepted events': () => expect(topic.records).toBe(expectedRecords),
+      'no quarantine key collision': () => expect(collisions).toBe(0),
+      'no unauthenticated body in quarantine': () =>
+        expect(unauthInQuarantine, 'unauthenticated bodies in quarantine').toBe(0),
+      'quarantine: unexpected 0, wrong code 0, missing 0': () =>
+        expect({ unexpectedQuarantine, wrongReason, missingQuarantine }).toEqual({
+          unexpectedQuarantine: 0,
+          wrongReason: 0,
+          missingQuarantine: 0,
+        }),
+      'quarantined = expected': () => expect(quarantined.length).toBe(expectedQuarantined),
+      'no PHI or key in the logs': () => expect(sweep.hits).toEqual([]),
+    },
     seconds: secondsSince(started),
     notes: [
       `cases by group: ${groups.join(', ')}`,
@@ -141,62 +150,53 @@ async function run(): Promise<Findings> {
       ...fiveHundreds.slice(0, 10),
     ],
   });
-
-  return {
-    cases,
-    ...answered,
-    ...onTopic,
-    ...inQuarantine,
-    crashes,
-    health,
-    sweepHits: sweep.hits,
-  };
 }
 
 describe('6. bad input: hostile requests get their 4xx, never a 5xx; nothing hostile reaches the events topic', () => {
   beforeAll(async () => {
-    findings = await run();
+    verdict = await run();
   }, 900_000);
   afterAll(async () => {
     await env?.close();
   });
 
   it('sends at least 200 cases, all distinct', () => {
-    expect(findings.cases.length).toBeGreaterThanOrEqual(200);
-    expect(findings.distinct, 'every case is distinct').toBe(findings.cases.length);
+    assertVerdict(verdict, ['at least 200 cases', 'every case distinct']);
   });
 
   it.each(GROUPS)('%s: every case gets its status and error code', (group) => {
-    expect(findings.casesPerGroup.get(group), 'cases in the group').toBeGreaterThan(0);
-    expect(findings.wrong.get(group), 'answers other than the expected status and code').toEqual(
-      [],
-    );
+    assertVerdict(verdict, [
+      `${group}: has cases`,
+      `${group}: every case gets its status and error code`,
+    ]);
   });
 
   it('no 5xx, no crash, /healthz 200 at the end', () => {
-    expect(findings.fiveHundreds, '5xx answers').toEqual([]);
-    expect(findings.crashes, 'ingress exits').toBe(0);
-    expect(findings.health).toBe(200);
+    assertVerdict(verdict, ['no 5xx', 'no ingress exit', '/healthz 200 at the end']);
   });
 
   it('the events topic holds exactly the accepted events, once each', () => {
-    expect(findings.leaks, 'records on the events topic from rejected requests').toBe(0);
-    expect(findings.missing, 'accepted events missing on the events topic').toBe(0);
-    expect(findings.topicRecords).toBe(findings.expectedRecords);
+    assertVerdict(verdict, [
+      'no events-topic leak',
+      'no accepted event missing on the events topic',
+      'events-topic records = accepted events',
+    ]);
   });
 
   it('the quarantine topic holds exactly the authenticated 400 bodies with their codes, never an unauthenticated one', () => {
-    expect(findings.collisions).toBe(0);
-    expect(findings.unauthInQuarantine, 'unauthenticated bodies in quarantine').toBe(0);
-    expect({
-      unexpectedQuarantine: findings.unexpectedQuarantine,
-      wrongReason: findings.wrongReason,
-      missingQuarantine: findings.missingQuarantine,
-    }).toEqual({ unexpectedQuarantine: 0, wrongReason: 0, missingQuarantine: 0 });
-    expect(findings.quarantined).toBe(findings.expectedQuarantined);
+    assertVerdict(verdict, [
+      'no quarantine key collision',
+      'no unauthenticated body in quarantine',
+      'quarantine: unexpected 0, wrong code 0, missing 0',
+      'quarantined = expected',
+    ]);
   });
 
   it('no PHI or key in any log', () => {
-    expect(findings.sweepHits).toEqual([]);
+    assertVerdict(verdict, ['no PHI or key in the logs']);
+  });
+
+  it('the recorded verdict is the conjunction of every check above', () => {
+    assertVerdict(verdict);
   });
 });

@@ -2,7 +2,7 @@ import { createDb } from '@novamed-stream/db';
 import { appendAsIngress, createTestDatabase } from '@novamed-stream/testkit';
 import { afterAll, expect, it } from 'vitest';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
-import { recordScenario, secondsSince } from '../harness/report.js';
+import { assertVerdict, recordScenario, secondsSince } from '../harness/report.js';
 import { atScale } from '../harness/scale.js';
 import {
   checkpointSum,
@@ -77,15 +77,7 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
   const sweep = env.sweep();
   // Kills that landed mid-replay, each after the previous one's point.
   const midStream = killedAt.filter((n, i) => n > (killedAt[i - 1] ?? 0) && n < end).length;
-  const passed =
-    midStream === KILLS &&
-    killed.checksum === reference.checksum &&
-    killed.rows === reference.rows &&
-    check.lost === 0 &&
-    check.doubleApplied === 0 &&
-    check.mismatchedRows === 0 &&
-    sweep.hits.length === 0;
-  recordScenario({
+  const verdict = recordScenario({
     number: 2,
     title: 'Projector killed during a replay',
     did: {
@@ -102,14 +94,18 @@ it('2. projector SIGKILLed 5 times during a replay: the state equals a clean reb
       'PHI/key in logs': sweep.hits.length,
     },
     criteria: 'checksum of every row equals a clean rebuild; duplicates 0',
-    passed,
+    checks: {
+      'every kill landed mid-replay': () =>
+        expect(midStream, `killed at ${killedAt} of ${end}`).toBe(KILLS),
+      'the last process exited 0': () => expect(exitCode).toBe(0),
+      'checksum and rows equal a clean rebuild': () => expect(killed).toEqual(reference),
+      'read models: lost 0, applied twice 0, rows wrong 0': () =>
+        expect(check).toMatchObject({ lost: 0, doubleApplied: 0, mismatchedRows: 0 }),
+      'no PHI or key in the logs': () => expect(sweep.hits).toEqual([]),
+    },
     seconds: secondsSince(started),
     notes: [`killed at checkpoints ${killedAt.join(', ')} of ${end}`],
   });
 
-  expect(midStream, `killed at ${killedAt} of ${end}`).toBe(KILLS);
-  expect(exitCode).toBe(0);
-  expect(killed).toEqual(reference);
-  expect(check).toMatchObject({ lost: 0, doubleApplied: 0, mismatchedRows: 0 });
-  expect(sweep.hits).toEqual([]);
+  assertVerdict(verdict);
 });

@@ -16,7 +16,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
 import type { CanaryEvent } from '../harness/canary.js';
 import { type ScenarioEnvironment, scenarioEnvironment } from '../harness/environment.js';
-import { recordScenario, secondsSince } from '../harness/report.js';
+import { assertVerdict, recordScenario, secondsSince } from '../harness/report.js';
 import { atScale } from '../harness/scale.js';
 import { Progress, type SendReport, sendLikeNovaMed } from '../harness/sender.js';
 import { readTopicCopies } from '../harness/topic-copies.js';
@@ -297,31 +297,12 @@ it('12. scale-out: two ingress instances, two of each projector (one SIGKILLed):
       two.checksums[name].checksum === one.checksums[name].checksum &&
       two.checksums[name].rows === one.checksums[name].rows,
   );
-  const expectedRows = PROJECTOR_NAMES.filter(
-    (name) => two.checksums[name].rows === mix.aggregates[KIND[name]],
-  );
   const sweep = env.sweep([{ label: 'the mix patient ids', value: `pat_${runId}_` }]);
   const bothIngresses = two.perIngress.every((n) => n > 0);
   const allShared = Object.values(two.assignedBefore).every((sets) =>
     sets.every((p) => p.length > 0),
   );
-  const passed =
-    partitions === 6 &&
-    two.spread &&
-    allShared &&
-    bothIngresses &&
-    two.tookOver &&
-    two.report.acknowledged === sent &&
-    one.report.acknowledged === sent &&
-    sameRows.length === PROJECTOR_NAMES.length &&
-    expectedRows.length === PROJECTOR_NAMES.length &&
-    two.missingOnTopic === 0 &&
-    two.check.lost + one.check.lost === 0 &&
-    two.check.doubleApplied + one.check.doubleApplied === 0 &&
-    two.check.mismatchedRows + one.check.mismatchedRows === 0 &&
-    two.otherExits === 0 &&
-    sweep.hits.length === 0;
-  recordScenario({
+  const verdict = recordScenario({
     number: 12,
     title: 'Scale-out: two of each service, one projector SIGKILLed',
     did: {
@@ -352,7 +333,36 @@ it('12. scale-out: two ingress instances, two of each projector (one SIGKILLed):
       'every read model has the same rows (checksum) as one instance of each on the same ' +
       'events; lost 0, applied twice 0; both instances held partitions; the survivor takes ' +
       'over after the SIGKILL',
-    passed,
+    checks: {
+      'the topic has 6 partitions': () => expect(partitions).toBe(6),
+      'both instances of each projector held partitions': () => {
+        expect(two.spread, JSON.stringify(two.assignedBefore)).toBe(true);
+        expect(allShared, JSON.stringify(two.assignedBefore)).toBe(true);
+      },
+      'both ingresses answered 200s': () =>
+        expect(bothIngresses, `200s per ingress ${two.perIngress}`).toBe(true),
+      'the survivor took over after the SIGKILL': () => {
+        expect(two.tookOver).toBe(true);
+        expect(two.victimSignal).toBe('SIGKILL');
+      },
+      'every delivery got a 200': () => {
+        expect(two.report.acknowledged).toBe(sent);
+        expect(one.report.acknowledged).toBe(sent);
+      },
+      'every 200 is on the topic': () => expect(two.missingOnTopic).toBe(0),
+      'the same rows as one instance of each': () => expect(two.checksums).toEqual(one.checksums),
+      'the rows the mix implies': () =>
+        expect(PROJECTOR_NAMES.map((n) => two.checksums[n].rows)).toEqual(
+          PROJECTOR_NAMES.map((n) => mix.aggregates[KIND[n]]),
+        ),
+      'read models: lost 0, applied twice 0, rows wrong 0 (both runs)': () => {
+        for (const run of [two, one]) {
+          expect(run.check).toMatchObject({ lost: 0, doubleApplied: 0, mismatchedRows: 0 });
+        }
+      },
+      'no other process exited': () => expect(two.otherExits).toBe(0),
+      'no PHI or key in the logs': () => expect(sweep.hits).toEqual([]),
+    },
     seconds: secondsSince(started),
     notes: [
       `assignments before the load: ${JSON.stringify(two.assignedBefore)}`,
@@ -363,22 +373,5 @@ it('12. scale-out: two ingress instances, two of each projector (one SIGKILLed):
     ],
   });
 
-  expect(partitions).toBe(6);
-  expect(two.spread, JSON.stringify(two.assignedBefore)).toBe(true);
-  expect(allShared, JSON.stringify(two.assignedBefore)).toBe(true);
-  expect(bothIngresses, `200s per ingress ${two.perIngress}`).toBe(true);
-  expect(two.tookOver).toBe(true);
-  expect(two.victimSignal).toBe('SIGKILL');
-  expect(two.report.acknowledged).toBe(sent);
-  expect(one.report.acknowledged).toBe(sent);
-  expect(two.missingOnTopic).toBe(0);
-  expect(two.checksums).toEqual(one.checksums);
-  expect(PROJECTOR_NAMES.map((n) => two.checksums[n].rows)).toEqual(
-    PROJECTOR_NAMES.map((n) => mix.aggregates[KIND[n]]),
-  );
-  for (const run of [two, one]) {
-    expect(run.check).toMatchObject({ lost: 0, doubleApplied: 0, mismatchedRows: 0 });
-  }
-  expect(two.otherExits).toBe(0);
-  expect(sweep.hits).toEqual([]);
+  assertVerdict(verdict);
 });

@@ -35,12 +35,25 @@ export interface ConsumerSupervisorOptions {
 export class ConsumerSupervisor {
   private current: ProjectionConsumer | undefined;
   private running = false;
+  /** Whether the current consumer has joined the group and not left it since. */
+  private inGroup = false;
 
   constructor(private readonly options: ConsumerSupervisorOptions) {}
 
   /** The running consumer, if any. */
   get consumer(): ProjectionConsumer | undefined {
     return this.current;
+  }
+
+  /**
+   * The current consumer while it is a member of the group: joined, and neither crashed,
+   * rebalancing, stopping nor disconnected since. Calls made beside kafkajs's own loop (the
+   * background offset commits) go through it only then: a commit sent while kafkajs handles
+   * a crash runs its broker lookups and metadata refreshes on the client kafkajs is tearing
+   * down and restarting, and a stopping consumer must not wait for it.
+   */
+  get member(): ProjectionConsumer | undefined {
+    return this.inGroup ? this.current : undefined;
   }
 
   /** Whether `consumer` is the running one (not stopped, not replaced). */
@@ -65,6 +78,7 @@ export class ConsumerSupervisor {
     await beforeDisconnect?.();
     await this.current?.disconnect().catch(() => undefined);
     this.current = undefined;
+    this.inGroup = false;
   }
 
   private async startConsumer(): Promise<void> {
@@ -72,10 +86,19 @@ export class ConsumerSupervisor {
     this.options.onNewConsumer?.();
     const c = kafka.consumer(config);
     this.current = c;
+    this.inGroup = false;
+    const left = () => {
+      if (this.current === c) this.inGroup = false;
+    };
+    c.on('consumer.rebalancing', left);
+    c.on('consumer.stop', left);
+    c.on('consumer.disconnect', left);
     c.on('consumer.group_join', ({ payload }) => {
+      if (this.current === c) this.inGroup = true;
       this.options.onAssigned(c, payload.memberAssignment[topic] ?? []);
     });
     c.on('consumer.crash', ({ payload }) => {
+      left();
       this.options.onCrash?.(payload.error, payload.restart);
       logger.error(
         { ...describeError(payload.error), restart: payload.restart },

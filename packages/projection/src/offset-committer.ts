@@ -9,7 +9,10 @@ export interface OffsetCommitterOptions {
    * partition wins) and sent this many ms after the first pending one.
    */
   intervalMs: number;
-  /** The consumer to commit through at the time of the commit (it is replaced after a crash). */
+  /**
+   * The consumer to commit through at the time of the commit: the current one while it is a
+   * member of the group, else undefined (the positions then stay pending until it is again).
+   */
   consumer: () => Pick<ProjectionConsumer, 'commitOffsets'> | undefined;
   logger: Logger;
 }
@@ -27,13 +30,18 @@ export class OffsetCommitter {
   constructor(private readonly options: OffsetCommitterOptions) {}
 
   /**
-   * Records a partition's applied position (the next offset to read). Awaits its commit when
-   * the interval is 0 or the consumer is stopping (`running` false); otherwise schedules one.
+   * Records a partition's applied position (the next offset to read). With interval 0 the
+   * batch awaits its commit. Otherwise a commit is scheduled, and the batch never waits for
+   * one, not even when its consumer is stopping (`running` false): kafkajs stops a consumer,
+   * also to restart it after a crash, only once its batches have returned, and a commit in
+   * flight while the broker is away can take the whole retry budget. The position then stays
+   * pending: `flush()` before the projector leaves the group commits it, or the next commit
+   * after the consumer rejoins.
    */
   async committed(partition: number, nextOffset: string, running: boolean): Promise<void> {
     this.pending.set(partition, nextOffset);
-    if (this.options.intervalMs === 0 || !running) await this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
+    if (this.options.intervalMs === 0) await this.flush();
+    else if (running) this.timer ??= setTimeout(() => void this.flush(), this.options.intervalMs);
   }
 
   /** Drops the pending positions of partitions no longer assigned (another member owns them). */
@@ -41,7 +49,10 @@ export class OffsetCommitter {
     for (const p of this.pending.keys()) if (!partitions.includes(p)) this.pending.delete(p);
   }
 
-  /** Commits what is pending now, after any commit already in flight. */
+  /**
+   * Commits what is pending now, after any commit already in flight; with no consumer in the
+   * group, keeps it pending.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;

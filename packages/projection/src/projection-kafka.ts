@@ -72,6 +72,11 @@ export interface ProjectionConsumer {
     event: 'consumer.crash',
     listener: (event: { payload: { error: Error; restart: boolean } }) => void,
   ): unknown;
+  /** The moments the consumer stops being a member of the group (until its next join). */
+  on(
+    event: 'consumer.rebalancing' | 'consumer.stop' | 'consumer.disconnect',
+    listener: () => void,
+  ): unknown;
 }
 
 /** A message the runtime produces (dead letters). */

@@ -30,7 +30,7 @@ export const ProjectorServiceEnv = Type.Object({
     description: 'largest fetch per partition, which bounds a batch (and its transaction)',
   }),
   OFFSET_COMMIT_INTERVAL_MS: EnvType.duration(0, 86_400_000, {
-    default: 0,
+    default: 1000,
     description:
       'commit applied positions to Kafka after each batch (0) or coalesced every N ms in the background',
   }),

@@ -61,9 +61,10 @@ export interface ProjectorOptions<S extends AggregateState> {
   partitionsConcurrently?: number;
   /**
    * How often the applied positions are committed to Kafka (for lag tools only: the checkpoints
-   * in Postgres are what the projector resumes from). Default 0: after every batch, awaited.
-   * Above 0, batches do not wait for that round trip (commits are coalesced and sent in the
-   * background; `stop()` commits what is pending): lower latency, measured in docs/benchmarks.md.
+   * in Postgres are what the projector resumes from). Default 1000: batches do not wait for
+   * that round trip; commits are coalesced and sent in the background, only while the consumer
+   * is a member of the group, and `stop()` commits what is pending (lower latency, measured in
+   * docs/benchmarks.md). 0: after every batch, awaited.
    */
   offsetCommitIntervalMs?: number;
   /** Called after each committed batch (tests and progress bars). */
@@ -146,8 +147,8 @@ class ProjectorRuntime<S extends AggregateState> implements Projector {
     });
     this.committer = new OffsetCommitter({
       topic: this.topic,
-      intervalMs: options.offsetCommitIntervalMs ?? 0,
-      consumer: () => this.supervisor.consumer,
+      intervalMs: options.offsetCommitIntervalMs ?? 1000,
+      consumer: () => this.supervisor.member,
       logger: this.logger,
     });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
@@ -192,8 +193,9 @@ class ProjectorRuntime<S extends AggregateState> implements Projector {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    // Commit what is pending while still a member; a batch that finishes during the
-    // disconnect commits its own position (it sees isRunning() false).
+    // Commit what is pending while still a member. A batch that finishes during the
+    // disconnect cannot commit any more (kafkajs ignores commits of a stopping consumer): its
+    // position is in the Postgres checkpoint, which is what the next instance resumes from.
     await this.supervisor.stop(() => this.committer.flush());
     this.retries.clearAll();
     await this.producer?.disconnect().catch(() => undefined);

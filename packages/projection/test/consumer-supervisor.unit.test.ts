@@ -73,6 +73,27 @@ describe('ConsumerSupervisor', () => {
     expect(batches).toEqual([0]);
   });
 
+  it('offers its consumer for calls beside the loop (offset commits) only while it is a member of the group', async () => {
+    const { kafka, supervisor } = setup();
+    await supervisor.start();
+    const c = kafka.consumers[0];
+    expect(supervisor.member).toBeUndefined(); // connected, not joined yet
+    c?.join(topic, [0]);
+    expect(supervisor.member).toBe(c);
+    for (const event of ['consumer.rebalancing', 'consumer.stop', 'consumer.disconnect'] as const) {
+      c?.leave(event);
+      expect(supervisor.member, event).toBeUndefined();
+      c?.join(topic, [0]);
+      expect(supervisor.member).toBe(c);
+    }
+    c?.crash(true); // kafkajs restarts it: not a member until it joins again
+    expect(supervisor.member).toBeUndefined();
+    c?.join(topic, [0]);
+    expect(supervisor.member).toBe(c);
+    await supervisor.stop();
+    expect(supervisor.member).toBeUndefined();
+  });
+
   it('leaves a crash kafkajs restarts itself alone', async () => {
     const { kafka, supervisor, crashes } = setup();
     await supervisor.start();

@@ -70,6 +70,10 @@ export class FakeConsumer implements ProjectionConsumer {
   crash(restart: boolean) {
     this.fire('consumer.crash', { error: new Error('broker gone'), restart });
   }
+  /** Fires one of the events after which the consumer is no longer a member of the group. */
+  leave(event: 'consumer.rebalancing' | 'consumer.stop' | 'consumer.disconnect') {
+    this.fire(event, {});
+  }
   private fire(event: string, payload: unknown) {
     this.listeners.get(event)?.({ payload: payload as never });
   }

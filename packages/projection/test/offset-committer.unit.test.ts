@@ -54,10 +54,47 @@ describe('OffsetCommitter', () => {
     expect(consumer.commits).toHaveLength(1);
   });
 
-  it('commits at once when the consumer is stopping, whatever the interval', async () => {
+  it('with an interval, a batch of a stopping consumer neither waits for a commit nor sends one; flush() commits it', async () => {
     const { consumer, committer } = setup(60_000);
-    await committer.committed(2, '7', false);
-    expect(consumer.commits).toEqual([[{ topic, partition: 2, offset: '7' }]]);
+    consumer.holdCommits = true;
+    await committer.committed(0, '5', true);
+    void committer.flush(); // a commit in flight that does not settle (the broker is away)
+    await vi.advanceTimersByTimeAsync(0);
+    expect(consumer.commitRequests).toBe(1);
+    // The batch returns at once: kafkajs waits for it before it can stop (or restart) the consumer.
+    let returned = false;
+    void committer.committed(2, '7', false).then(() => {
+      returned = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(returned).toBe(true);
+    expect(consumer.commitRequests).toBe(1);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(consumer.commitRequests).toBe(1); // and no timer was armed for it
+    consumer.holdCommits = false;
+    consumer.releaseCommit();
+    await committer.flush();
+    expect(consumer.commits).toEqual([
+      [{ topic, partition: 0, offset: '5' }],
+      [{ topic, partition: 2, offset: '7' }],
+    ]);
+  });
+
+  it('keeps positions pending while no consumer is in the group, and commits them once one is', async () => {
+    const { consumer, committer, current } = setup(100);
+    current.consumer = undefined;
+    await committer.committed(0, '10', true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(consumer.commitRequests).toBe(0);
+    current.consumer = consumer;
+    await committer.committed(1, '4', true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(consumer.commits).toEqual([
+      [
+        { topic, partition: 0, offset: '10' },
+        { topic, partition: 1, offset: '4' },
+      ],
+    ]);
   });
 
   it('drops the pending positions of revoked partitions', async () => {
