@@ -581,7 +581,7 @@ async function main(): Promise<void> {
       targets,
       notes: [
         '(a) is the raw batched upsert loop for one read model (bench/projector/raw-upsert-loop.ts): JSON.parse, an in-memory fold and dedup, one history insert and one state upsert per batch; no validation, no row loads, no checkpoint, no fencing, no poison isolation, no retries, offsets auto-committed.',
-        'events/core-s and CPU µs/event count the CPU of the worker processes, Kafka and Postgres; "others" is the rest of the machine during the run.',
+        'events/core-s counts the CPU of the worker processes, Kafka and Postgres; worker CPU µs/event only the processes running the variant (the figure a change to the projection code moves); "others" is the rest of the machine during the run.',
       ],
     });
     log(`wrote ${file}`);
