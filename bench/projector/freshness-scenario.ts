@@ -57,6 +57,7 @@ export async function runFreshnessScenario(s: FreshnessScenario): Promise<Freshn
   const projectors = s.definitions.map((definition) =>
     ProjectorProcess.spawn(
       {
+        mode: 'runtime',
         projector: definition.name as ProjectorName,
         version: s.version,
         brokers: s.brokers,

@@ -3,12 +3,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { ConsumerConfig } from 'kafkajs';
 import { BenchSettingsError } from '../read-bench-settings.js';
 
-const PHASES = ['a', 'b', 'c1', 'c3', 'fresh', 'fresh-orders', 'fresh-all'] as const;
+const PHASES = ['a1', 'a', 'b', 'c1', 'c3', 'fresh', 'fresh-orders', 'fresh-all'] as const;
 
 /** The knobs of `npm run bench:projector` (see bench/projector/run.ts). */
 export const ProjectorBenchSettings = Type.Object({
   BENCH_EVENTS: EnvType.integer(1, 10_000_000, { default: 120_000 }),
-  BENCH_REPEAT: EnvType.integer(1, 100, { default: 2 }),
+  BENCH_REPEAT: EnvType.integer(1, 100, { default: 3 }),
   BENCH_NAIVE_EVENTS: EnvType.integer(1, 10_000_000, { default: 20_000 }),
   BENCH_NAIVE_SECONDS: EnvType.integer(1, 3600, { default: 30 }),
   BENCH_FRESH_RATE: EnvType.integer(1, 100_000, { default: 200 }),

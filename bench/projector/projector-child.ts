@@ -1,6 +1,8 @@
 /**
  * One projector as its own process, as `services/projector-*` run: `createProjector` with its
- * own Kafka client and pool. Forked by projector-processes.ts with a JSON config as argv[2];
+ * own Kafka client and pool (mode `runtime`), or the raw batched upsert loop for the same one
+ * read model (mode `raw`, the upper bound: see raw-upsert-loop.ts), so both are measured in
+ * the same process layout. Forked by projector-processes.ts with a JSON config as argv[2];
  * reports over IPC when its first batch starts, when it reached the given topic ends, and its
  * stats when told to stop.
  */
@@ -11,7 +13,9 @@ import { EnvType } from '@novamed-stream/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import { readBenchSettings } from '../read-bench-settings.js';
+import { runRawUpsertLoop } from './raw-upsert-loop.js';
 import { RunClock } from './run-clock.js';
+import type { AnyDb } from './table-writes.js';
 
 /** This child's own knob, read as the projector services read it. */
 const ProjectorChildSettings = Type.Object({
@@ -20,6 +24,8 @@ const ProjectorChildSettings = Type.Object({
 
 /** What the parent passes (argv[2], JSON). */
 export interface ChildConfig {
+  /** `runtime`: createProjector; `raw`: the raw batched upsert loop for this one read model. */
+  mode: 'runtime' | 'raw';
   projector: ProjectorName;
   version: number;
   brokers: string[];
@@ -79,6 +85,10 @@ async function main(): Promise<void> {
     batchSeconds: 0,
     databaseRetries: 0,
   };
+  if (config.mode === 'raw') {
+    runRaw(config, definition, clock, db, stats);
+    return;
+  }
   const projector = createProjector({
     definition,
     version: config.version,
@@ -123,6 +133,51 @@ async function main(): Promise<void> {
     })();
   });
   await projector.start();
+  send({ type: 'running' });
+}
+
+/** Mode `raw`: the loop runs until the ends; `stop` waits for it and reports its counters. */
+function runRaw(
+  config: ChildConfig,
+  definition: ProjectorDefinition,
+  clock: RunClock,
+  db: AnyDb,
+  stats: ChildStats,
+): void {
+  const loop = runRawUpsertLoop({
+    clock,
+    db,
+    topic: config.topic,
+    groupId: config.groupId,
+    definitions: [definition],
+    version: config.version,
+    consumer: {
+      maxBytesPerPartition: config.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+    },
+    partitionsConcurrently: config.partitionsConcurrently ?? 3,
+    timeoutMs: 86_400_000,
+  });
+  loop.catch((error: unknown) => {
+    send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+  });
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    void (async () => {
+      const loopStats = await loop;
+      Object.assign(stats, {
+        applied: loopStats.applied,
+        duplicates: loopStats.duplicates,
+        batches: loopStats.batches,
+        messages: loopStats.messages,
+        batchSeconds: loopStats.applySeconds,
+      });
+      await db.destroy();
+      send({ type: 'stats', stats });
+      process.disconnect?.();
+    })();
+  });
   send({ type: 'running' });
 }
 

@@ -26,10 +26,14 @@ export interface RawUpsertLoopOptions {
   timeoutMs: number;
 }
 
-/** Batches seen and time spent in the per-batch transaction. */
+/** Batches seen, events folded and skipped as redeliveries, time in the per-batch work. */
 export interface LoopStats {
   batches: number;
   messages: number;
+  /** Events folded into a state (first delivery of an event_id of a written read model). */
+  applied: number;
+  /** Redeliveries skipped by the in-memory set. */
+  duplicates: number;
   applySeconds: number;
 }
 
@@ -40,11 +44,22 @@ interface Working {
 }
 
 /**
- * (a) The upper limit: a plain kafkajs consumer; per batch only `JSON.parse` (no schema
- * validation), a fold with the pure `evolve` over states kept in memory (no row loads), and
- * per read model one multi-row history insert (`ON CONFLICT DO NOTHING`) plus one multi-row
- * state upsert, in one transaction. No checkpoint, no locks, no per-batch checks; offsets are
- * committed by kafkajs's auto-commit.
+ * (a) The upper bound for a replay from offset 0 into empty tables, given `definitions` (one
+ * read model: what one projector's work costs with nothing else).
+ *
+ * What it does, per batch (the runtime's fetch sizes): `JSON.parse` of every message; for the
+ * events of its read models, a fold with the pure `evolve` over states kept in memory; one
+ * multi-row history insert (`ON CONFLICT DO NOTHING`, the runtime's statement) and one
+ * multi-row state upsert (the runtime's statement) per read model, in one transaction.
+ * It dedups, because the rows must be right to be compared: a redelivered `event_id` is
+ * skipped by an in-memory `Set` (no database lookup), which is only correct for one process
+ * replaying from offset 0 into empty tables.
+ *
+ * What it does not do (and the runtime must): no schema validation of the events, no row
+ * loads (states live in memory, so it cannot resume or share a table), no dedup against the
+ * database, no checkpoint row, no partition ownership/fencing, no poison-event isolation or
+ * dead letters, no retries, no metrics or logging per batch; offsets are committed by
+ * kafkajs's auto-commit, not after the transaction.
  */
 export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<LoopStats> {
   const byAggregate = new Map(options.definitions.map((d) => [d.readModel.aggregate as string, d]));
@@ -52,7 +67,7 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
     options.definitions.map((d) => [d.name, new Map()]),
   );
   const seen = new Set<string>();
-  const stats: LoopStats = { batches: 0, messages: 0, applySeconds: 0 };
+  const stats: LoopStats = { batches: 0, messages: 0, applied: 0, duplicates: 0, applySeconds: 0 };
   const consumer = options.clock.kafka.consumer({ groupId: options.groupId, ...options.consumer });
   await consumer.connect();
   try {
@@ -77,8 +92,12 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
           const rows = history.get(definition) ?? [];
           rows.push({ event, id, offset: message.offset, receivedAt });
           history.set(definition, rows);
-          if (seen.has(event.event_id)) continue;
+          if (seen.has(event.event_id)) {
+            stats.duplicates += 1;
+            continue;
+          }
           seen.add(event.event_id);
+          stats.applied += 1;
           const states = working.get(definition.name)!;
           const current = states.get(id) ?? {
             state: definition.readModel.initial(id, event.clinic_id),

@@ -1,5 +1,14 @@
 import type { Database } from '@novamed-stream/db';
-import { aggregateOf, decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
+import {
+  type AggregateKind,
+  aggregateOf,
+  type DecodedEvent,
+  decodeEvent,
+  HEADERS,
+  type NovaMedEvent,
+  parseEnvelope,
+  validateEvent,
+} from '@novamed-stream/events';
 import type { AggregateState } from '@novamed-stream/read-models';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { advanceCheckpoint, type CheckpointPosition, lockCheckpoint } from './checkpoint-store.js';
@@ -409,7 +418,11 @@ function classify<S extends AggregateState>(
       }
       continue;
     }
-    const decoded = decodeEvent(text);
+    const decoded = decodeFor(readModel.aggregate, text);
+    if (decoded === OTHER_AGGREGATE) {
+      skip(message, 'IGNORED');
+      continue;
+    }
     if (decoded.ok) {
       const id = readModel.idOf(decoded.event);
       if (id === undefined) {
@@ -447,6 +460,36 @@ function classify<S extends AggregateState>(
     }
   }
   return { candidates, rejected, ignored, unknown, duplicates, skipped };
+}
+
+/** {@link decodeFor}'s answer for another aggregate's event with a valid envelope. */
+const OTHER_AGGREGATE = Symbol('OTHER_AGGREGATE');
+
+/**
+ * {@link decodeEvent} for a projector of `aggregate`, without validating the data of other
+ * aggregates' events: whatever their data holds (valid, invalid, or a type NovaMed added), a
+ * projector ignores an event of another aggregate, so checking it is wasted work, and two of
+ * three messages are such events for each of the three projectors. An invalid message (not
+ * JSON, no valid envelope) is still decoded in full, as every projector rejects it.
+ */
+function decodeFor(
+  aggregate: AggregateKind,
+  text: string | null,
+): DecodedEvent | typeof OTHER_AGGREGATE {
+  if (text === null) return decodeEvent(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return decodeEvent(text);
+  }
+  const envelope = parseEnvelope(parsed);
+  if (!envelope.ok) return decodeEvent(text);
+  if (aggregateOf(envelope.envelope.event_type) !== aggregate) return OTHER_AGGREGATE;
+  const checked = validateEvent(envelope.envelope);
+  return checked.ok
+    ? { ok: true, envelope: envelope.envelope, event: checked.event }
+    : { ok: false, reason: checked.reason, envelope: envelope.envelope, errors: checked.errors };
 }
 
 /** What {@link reapplyMessages} did with one message. */

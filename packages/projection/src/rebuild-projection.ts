@@ -7,7 +7,7 @@ import { readCheckpoints } from './checkpoint-store.js';
 import { compareVersions, type VersionComparison } from './compare-versions.js';
 import { type Logger, silentLogger } from './logger.js';
 import { logicFingerprint } from './logic-fingerprint.js';
-import type { ProjectionKafka } from './projection-kafka.js';
+import type { ProjectionAdmin, ProjectionKafka } from './projection-kafka.js';
 import { createProjector, type Projector } from './projector.js';
 import { type ProjectorDefinition, projectorGroupId } from './projector-definition.js';
 import { activateVersion, dropVersion, ensureVersionTables } from './projector-schema.js';
@@ -533,14 +533,26 @@ async function groupClients(kafka: ProjectionKafka, groupId: string): Promise<st
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { groups } = await admin.describeGroups([groupId]);
-    return (groups[0]?.members ?? []).map((m) => m.clientId);
-  } catch {
-    return [];
+    return await membersOf(admin, groupId);
   } finally {
     await admin.disconnect();
   }
 }
+
+async function membersOf(admin: ProjectionAdmin, groupId: string): Promise<string[]> {
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((m) => m.clientId);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * How often the handoff looks at the new group: every wait adds to `rebuild all`'s wall time
+ * (one handoff per read model), and a describe on an open connection is cheap.
+ */
+const HANDOFF_POLL_MS = 100;
 
 async function waitForHandoff(
   kafka: ProjectionKafka,
@@ -550,11 +562,18 @@ async function waitForHandoff(
   aborted: () => boolean,
 ): Promise<RebuildHandoff> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (aborted()) return 'aborted';
-    const clients = await groupClients(kafka, groupId);
-    if (clients.some((c) => serviceClients.has(c))) return 'service';
-    await sleep(500);
+  // One connection for the whole wait rather than one per look.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    while (Date.now() < deadline) {
+      if (aborted()) return 'aborted';
+      const clients = await membersOf(admin, groupId);
+      if (clients.some((c) => serviceClients.has(c))) return 'service';
+      await sleep(HANDOFF_POLL_MS);
+    }
+    return 'timeout';
+  } finally {
+    await admin.disconnect();
   }
-  return 'timeout';
 }

@@ -149,9 +149,11 @@ describe('applyBatch against a real Postgres', () => {
       event_type: 'refill:requested',
       data: { refill_id: 'r1' },
     };
+    // Another aggregate's event is ignored whatever its data, but not without a valid envelope.
+    const refillWithoutClinic: RawEvent = { ...refill, event_id: 'evt_refill_2', clinic_id: '' };
     const outcome = await apply(
       v,
-      [good1!, invalid, Buffer.from('{not json'), unknown, refill, good2!],
+      [good1!, invalid, Buffer.from('{not json'), unknown, refill, refillWithoutClinic, good2!],
       0,
     );
     expect(outcome).toMatchObject({ ok: true, applied: 2, unknown: 1, ignored: 1 });
@@ -164,6 +166,7 @@ describe('applyBatch against a real Postgres', () => {
     expect(errors.map((e) => [e.offset, e.reason, e.event_id])).toEqual([
       ['1', 'INVALID_DATA', 'evt_bad_shipped'],
       ['2', 'INVALID_JSON', null],
+      ['5', 'INVALID_ENVELOPE', 'evt_refill_2'],
     ]);
     expect(errors[0]?.details.join(' ')).toContain('data.tracking_number');
     expect(await rows(schema)).toHaveLength(1);
