@@ -83,101 +83,93 @@ export interface ScenarioEnvironment {
   close(): Promise<void>;
 }
 
+/** What a scenario's servers are: its own broker, cluster or Postgres, or the shared ones. */
+interface Infrastructure {
+  broker: KafkaBroker | undefined;
+  cluster: KafkaCluster | undefined;
+  brokers: string[];
+  postgres: PostgresServer | undefined;
+  databaseUrl: string;
+  db: Kysely<Database>;
+}
+
+type Cleanups = Array<() => Promise<unknown>>;
+
+/** Starts what the scenario owns (broker, cluster, Postgres) and its migrated database. */
+async function startInfrastructure(
+  options: EnvironmentOptions,
+  cleanups: Cleanups,
+): Promise<Infrastructure> {
+  const broker = options.dedicatedBroker ? await startDedicatedBroker() : undefined;
+  if (broker) cleanups.unshift(() => broker.stop());
+  const cluster = options.dedicatedCluster ? await startDedicatedCluster(3) : undefined;
+  if (cluster) cleanups.unshift(() => cluster.stop());
+  const brokers = broker?.brokers ?? cluster?.brokers ?? testStack().kafkaBrokers;
+  const postgres = options.dedicatedPostgres ? await startDedicatedPostgres() : undefined;
+  if (postgres) cleanups.unshift(() => postgres.stop());
+  let databaseUrl: string;
+  if (postgres) databaseUrl = postgres.url;
+  else {
+    const database = await createTestDatabase(`rel_${options.name.replace(/\W/g, '_')}`);
+    cleanups.unshift(() => database.drop());
+    databaseUrl = database.url;
+  }
+  const db = createDb({ connectionString: databaseUrl });
+  cleanups.unshift(() => db.destroy());
+  await migrateToLatest(db);
+  return { broker, cluster, brokers, postgres, databaseUrl, db };
+}
+
+/** The scenario's events and quarantine topics, with the cluster's replication when on one. */
+async function createTopics(
+  options: EnvironmentOptions,
+  infra: Infrastructure,
+): Promise<{ topic: string; quarantineTopic: string }> {
+  const topic = uniqueName(`${EVENTS_TOPIC}.rel-${options.name}`);
+  const quarantineTopic = uniqueName(`${QUARANTINE_TOPIC}.rel-${options.name}`);
+  const { cluster } = infra;
+  for (const t of [topic, quarantineTopic]) {
+    await ensureTopic({
+      brokers: infra.brokers,
+      topic: t,
+      partitions: options.partitions ?? 6,
+      ...(cluster
+        ? {
+            replicationFactor: cluster.replicationFactor,
+            minInsyncReplicas: cluster.minInsyncReplicas,
+          }
+        : {}),
+    });
+  }
+  return { topic, quarantineTopic };
+}
+
 export async function scenarioEnvironment(
   options: EnvironmentOptions,
 ): Promise<ScenarioEnvironment> {
-  const stack = testStack();
   const logDir = scenarioLogFolder(options.name);
-  const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanups: Cleanups = [];
   const processes: ServiceProcess[] = [];
   try {
-    const broker = options.dedicatedBroker ? await startDedicatedBroker() : undefined;
-    if (broker) cleanups.unshift(() => broker.stop());
-    const cluster = options.dedicatedCluster ? await startDedicatedCluster(3) : undefined;
-    if (cluster) cleanups.unshift(() => cluster.stop());
-    const brokers = broker?.brokers ?? cluster?.brokers ?? stack.kafkaBrokers;
-    const postgres = options.dedicatedPostgres ? await startDedicatedPostgres() : undefined;
-    if (postgres) cleanups.unshift(() => postgres.stop());
-    let databaseUrl: string;
-    if (postgres) databaseUrl = postgres.url;
-    else {
-      const database = await createTestDatabase(`rel_${options.name.replace(/\W/g, '_')}`);
-      cleanups.unshift(() => database.drop());
-      databaseUrl = database.url;
-    }
-    const db = createDb({ connectionString: databaseUrl });
-    cleanups.unshift(() => db.destroy());
-    await migrateToLatest(db);
-
-    const topic = uniqueName(`${EVENTS_TOPIC}.rel-${options.name}`);
-    const quarantineTopic = uniqueName(`${QUARANTINE_TOPIC}.rel-${options.name}`);
-    for (const t of [topic, quarantineTopic]) {
-      await ensureTopic({
-        brokers,
-        topic: t,
-        partitions: options.partitions ?? 6,
-        ...(cluster
-          ? {
-              replicationFactor: cluster.replicationFactor,
-              minInsyncReplicas: cluster.minInsyncReplicas,
-            }
-          : {}),
-      });
-    }
-    const kafka = new Kafka({
-      clientId: `reliability-${options.name}`,
-      brokers,
-      logLevel: logLevel.NOTHING,
-    });
-    // The services create their own topics (the projectors the dead-letter topic): on a cluster,
-    // with its replication factor, or an RF 1 partition on a stopped node has no leader and
-    // stalls clients' metadata requests.
-    const replicationEnv: Record<string, string> = cluster
-      ? { TOPIC_REPLICATION_FACTOR: String(cluster.replicationFactor) }
-      : {};
-    const apiKey = `relkey-${randomBytes(18).toString('base64url')}`;
-    const feed = new CanaryFeed({ seed: options.seed ?? 7 });
-
-    const env: ScenarioEnvironment = {
+    const infra = await startInfrastructure(options, cleanups);
+    const { topic, quarantineTopic } = await createTopics(options, infra);
+    const base = {
       name: options.name,
       logDir,
-      brokers,
-      broker,
-      cluster,
-      postgres,
-      databaseUrl,
-      db,
-      kafka,
+      ...infra,
+      kafka: new Kafka({
+        clientId: `reliability-${options.name}`,
+        brokers: infra.brokers,
+        logLevel: logLevel.NOTHING,
+      }),
       topic,
       quarantineTopic,
-      apiKey,
-      feed,
-      ingress: async (overrides = {}) => {
-        const ingress = await startIngressProcess({
-          brokers,
-          apiKeys: [apiKey],
-          eventsTopic: topic,
-          quarantineTopic,
-          logDir,
-          ...overrides,
-          env: { ...replicationEnv, ...overrides.env },
-        });
-        processes.push(ingress.process);
-        return ingress;
-      },
-      projector: async (projector, overrides = {}) => {
-        const service = await projectorProcess({
-          projector,
-          brokers,
-          databaseUrl,
-          topic,
-          logDir,
-          ...overrides,
-          env: { ...replicationEnv, ...overrides.env },
-        });
-        processes.push(service);
-        return service;
-      },
+      apiKey: `relkey-${randomBytes(18).toString('base64url')}`,
+      feed: new CanaryFeed({ seed: options.seed ?? 7 }),
+    };
+    const env: ScenarioEnvironment = {
+      ...base,
+      ...serviceStarters(base, processes),
       startProjectors: (names = PROJECTOR_NAMES, overrides = {}) =>
         Promise.all(
           names.map(async (name) => {
@@ -188,13 +180,13 @@ export async function scenarioEnvironment(
         ),
       sweep: (extraSecrets = []) => {
         const secrets = [
-          { label: 'canary patient data', value: feed.marker },
-          { label: 'the webhook API key', value: apiKey },
+          { label: 'canary patient data', value: base.feed.marker },
+          { label: 'the webhook API key', value: base.apiKey },
           ...extraSecrets,
         ];
-        const report = sweepLogs([logDir, ...serverLogs(stack.dataRoot)], secrets);
+        const report = sweepLogs([logDir, ...serverLogs(testStack().dataRoot)], secrets);
         // For the final sweep of every process log (scenario 8, in the global teardown).
-        recordSweep(options.name, secrets, report, feed.canaries.length);
+        recordSweep(options.name, secrets, report, base.feed.canaries.length);
         return report;
       },
       close: async () => {
@@ -208,4 +200,46 @@ export async function scenarioEnvironment(
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+/** Starting the scenario's ingress and projector processes, logging into its folder. */
+function serviceStarters(
+  base: Infrastructure & { logDir: string; topic: string; quarantineTopic: string; apiKey: string },
+  processes: ServiceProcess[],
+): Pick<ScenarioEnvironment, 'ingress' | 'projector'> {
+  const { brokers, logDir, topic } = base;
+  // The services create their own topics (the projectors the dead-letter topic): on a cluster,
+  // with its replication factor, or an RF 1 partition on a stopped node has no leader and
+  // stalls clients' metadata requests.
+  const replicationEnv: Record<string, string> = base.cluster
+    ? { TOPIC_REPLICATION_FACTOR: String(base.cluster.replicationFactor) }
+    : {};
+  return {
+    ingress: async (overrides = {}) => {
+      const ingress = await startIngressProcess({
+        brokers,
+        apiKeys: [base.apiKey],
+        eventsTopic: topic,
+        quarantineTopic: base.quarantineTopic,
+        logDir,
+        ...overrides,
+        env: { ...replicationEnv, ...overrides.env },
+      });
+      processes.push(ingress.process);
+      return ingress;
+    },
+    projector: async (projector, overrides = {}) => {
+      const service = await projectorProcess({
+        projector,
+        brokers,
+        databaseUrl: base.databaseUrl,
+        topic,
+        logDir,
+        ...overrides,
+        env: { ...replicationEnv, ...overrides.env },
+      });
+      processes.push(service);
+      return service;
+    },
+  };
 }
