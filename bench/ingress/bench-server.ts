@@ -126,8 +126,12 @@ async function ingress(producer?: IngressProducer) {
 
 /** Set once listening; until then there is nothing to close. */
 let running: { close(): Promise<unknown> } | undefined;
+let closing = false;
 /** Closes the server (bounded: a hung producer disconnect must not keep the process) and exits. */
 function shutDown(): void {
+  // SIGTERM from run.ts is followed by the channel closing when run.ts exits: close once.
+  if (closing) return;
+  closing = true;
   setTimeout(() => process.exit(0), 5000).unref();
   if (running === undefined) process.exit(0);
   void running.close().finally(() => process.exit(0));

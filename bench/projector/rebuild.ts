@@ -274,6 +274,8 @@ class Analyst {
 /** What every phase of one run shares: the stack, the produced mix, the raw loop's digests. */
 interface RebuildContext extends BenchStack {
   runId: string;
+  /** The machine's load average when the run started, for rebuild.json. */
+  loadAtStart: number[];
   cleanups: Array<() => Promise<unknown>>;
   mix: ReturnType<typeof generateEventMix>;
   total: number;
@@ -297,6 +299,16 @@ interface Latencies {
   idleAfter: ReturnType<typeof percentiles>;
   during: ReturnType<typeof percentiles>;
   followed: number[];
+}
+
+/** Everything the phases measured and checked, for the results. */
+interface Measured {
+  rebuild: RebuildAllRun;
+  latencies: Latencies;
+  figures: Figures;
+  verified: { correct: boolean; correctness: string[] };
+  /** Queries slower than BENCH_SLOW_QUERY_MS over the whole run. */
+  slowQueries: number;
 }
 
 /** The figures the tables and targets show. */
@@ -326,6 +338,7 @@ function cleanUpOnSignal(cleanups: Array<() => Promise<unknown>>): void {
 /** Starts the stack, generates the mix and produces it once to a fresh topic. */
 async function prepare(
   runId: string,
+  loadAtStart: number[],
   cleanups: Array<() => Promise<unknown>>,
 ): Promise<RebuildContext> {
   const benchStack = await startBenchStack({
@@ -347,7 +360,7 @@ async function prepare(
   );
   await offsetsAdmin.disconnect();
   log(`produced ${total} messages to ${topic} (${mix.aggregates.order} orders)`);
-  return { ...benchStack, runId, cleanups, mix, total, ends, rawDigests: new Map() };
+  return { ...benchStack, runId, loadAtStart, cleanups, mix, total, ends, rawDigests: new Map() };
 }
 
 /**
@@ -647,15 +660,9 @@ function targetsOf(f: Figures): BenchTarget[] {
 }
 
 /** Prints the tables and targets and writes bench/results/rebuild.json. */
-async function writeResults(
-  ctx: RebuildContext,
-  rebuild: RebuildAllRun,
-  latencies: Latencies,
-  f: Figures,
-  verified: { correct: boolean; correctness: string[] },
-  slowQueries: number,
-  loadAtStart: number[],
-): Promise<void> {
+async function writeResults(ctx: RebuildContext, measured: Measured): Promise<void> {
+  const { rebuild, latencies, figures: f, verified, slowQueries } = measured;
+  const { loadAtStart } = ctx;
   const table = rateTable(rebuild, f);
   const wallTable = wallTimeTable(rebuild);
   const latency = latencyTable(latencies);
@@ -699,7 +706,7 @@ async function main(): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
   cleanUpOnSignal(cleanups);
   try {
-    const ctx = await prepare(runId, cleanups);
+    const ctx = await prepare(runId, loadAtStart, cleanups);
     const rawSamples = [await measureRaw(ctx, 1)];
     // The live version v1 of each read model (a first rebuild), then the three services on it.
     const initial = await rebuildAll(ctx, 'initial');
@@ -719,15 +726,13 @@ async function main(): Promise<void> {
       [...initial.outcomes, ...rebuild.outcomes],
       latencies.followed,
     );
-    await writeResults(
-      ctx,
+    await writeResults(ctx, {
       rebuild,
       latencies,
       figures,
       verified,
-      analyst.slow.length,
-      loadAtStart,
-    );
+      slowQueries: analyst.slow.length,
+    });
   } finally {
     for (const cleanup of cleanups)
       await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));

@@ -164,6 +164,8 @@ function kindOf(definition: ProjectorDefinition<AggregateState>): AggregateKind 
 /** What every phase of one run shares: the stack, the produced mix, the CPU groups, the results. */
 interface RunContext extends BenchStack {
   runId: string;
+  /** The machine's load average when the run started, for the result files. */
+  loadAtStart: number[];
   cleanups: Array<() => Promise<unknown>>;
   mix: ReturnType<typeof generateEventMix>;
   /** Messages in the mix (every variant reads them all, the naive one a subset). */
@@ -190,6 +192,15 @@ interface Replays {
   c3: Row | undefined;
 }
 
+/** Everything the phases measured and checked, for the results. */
+interface Measured {
+  /** (b), when not skipped. */
+  b: Row | undefined;
+  replays: Replays;
+  verified: Verification;
+  freshness: FreshnessScenarioResult[];
+}
+
 interface Verification {
   correct: boolean;
   correctness: string[];
@@ -204,6 +215,7 @@ const KNOBS = {
 /** Starts the stack, generates the mix and produces it once to a fresh topic. */
 async function prepare(
   runId: string,
+  loadAtStart: number[],
   cleanups: Array<() => Promise<unknown>>,
 ): Promise<RunContext> {
   const benchStack = await startBenchStack({
@@ -234,6 +246,7 @@ async function prepare(
   return {
     ...benchStack,
     runId,
+    loadAtStart,
     cleanups,
     mix,
     total,
@@ -662,14 +675,9 @@ function targetsOf(ratios: ReturnType<typeof ratiosOf>): BenchTarget[] {
  * Prints the table and the targets, writes bench/results/projector.json, the details file and,
  * when freshness ran, bench/results/freshness.json.
  */
-async function writeResults(
-  ctx: RunContext,
-  replays: Replays,
-  b: Row | undefined,
-  verified: Verification,
-  freshness: FreshnessScenarioResult[],
-  loadAtStart: number[],
-): Promise<void> {
+async function writeResults(ctx: RunContext, measured: Measured): Promise<void> {
+  const { replays, b, verified, freshness } = measured;
+  const { loadAtStart } = ctx;
   const { rows, mix, total } = ctx;
   const ratios = ratiosOf(replays, b);
   // Each variant against the raw loop doing the same work: alone against alone, together
@@ -760,7 +768,7 @@ async function main(): Promise<void> {
   const runId = randomBytes(4).toString('hex');
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const ctx = await prepare(runId, cleanups);
+    const ctx = await prepare(runId, loadAtStart, cleanups);
     const b = await measureNaive(ctx);
     const alone = await measureAlone(ctx);
     const together = await measureTogether(ctx);
@@ -768,7 +776,7 @@ async function main(): Promise<void> {
     const replays: Replays = { ...alone, ...together };
     const verified = await verifyWithOracle(ctx, replays, await verifyDigests(ctx, replays));
     const freshness = await measureFreshnessPhase(ctx);
-    await writeResults(ctx, replays, b, verified, freshness, loadAtStart);
+    await writeResults(ctx, { b, replays, verified, freshness });
   } finally {
     for (const cleanup of cleanups)
       await cleanup().catch((error) => log(`cleanup failed: ${String(error)}`));
