@@ -124,6 +124,23 @@ async function ingress(producer?: IngressProducer) {
   return app;
 }
 
+/** Set once listening; until then there is nothing to close. */
+let running: { close(): Promise<unknown> } | undefined;
+let closing = false;
+/** Closes the server (bounded: a hung producer disconnect must not keep the process) and exits. */
+function shutDown(): void {
+  // SIGTERM from run.ts is followed by the channel closing when run.ts exits: close once.
+  if (closing) return;
+  closing = true;
+  setTimeout(() => process.exit(0), 5000).unref();
+  if (running === undefined) process.exit(0);
+  void running.close().finally(() => process.exit(0));
+}
+process.on('SIGTERM', shutDown);
+// Forked with an IPC channel by run.ts: the channel closes when the parent ends in any way
+// (even SIGKILL), and a target left running would skew every later benchmark on the machine.
+process.on('disconnect', shutDown);
+
 const app =
   variant === 'bare'
     ? await bare()
@@ -147,12 +164,10 @@ process.on('message', (message) => {
     });
   }
 });
+running = app;
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 if (address === null || typeof address === 'string') throw new Error('no address');
 const url = `http://127.0.0.1:${address.port}`;
 if (process.send) process.send({ url });
 else process.stderr.write(`LISTENING ${url}\n`);
-process.on('SIGTERM', () => {
-  void app.close().then(() => process.exit(0));
-});

@@ -62,6 +62,25 @@ function nextBody(): string {
   return SAMPLE.replace(SAMPLE_ID, `"evt_bench_${runId}_${counter}"`);
 }
 
+/** Targets started and not yet exited, stopped on a signal (see {@link stopServersOnSignal}). */
+const liveChildren = new Set<ChildProcess>();
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * From now on, SIGINT or SIGTERM stops every target still running, then exits with the
+ * signal's usual code (128 + its number). Without it a killed run left its targets listening
+ * (the children also exit on their own when the IPC channel closes; this stops them at once).
+ */
+export function stopServersOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.all([...liveChildren].map((child) => stopServer({ child }))).finally(() =>
+        process.exit(SIGNAL_EXIT_CODES[signal]),
+      );
+    });
+  }
+}
+
 /** Starts one target as its own process (so the load generator does not share its loop). */
 export function startServer(variant: Variant, serverEnv: Record<string, string>): Promise<Server> {
   const child = fork(serverScript, [variant], {
@@ -70,6 +89,8 @@ export function startServer(variant: Variant, serverEnv: Record<string, string>)
     // The ingress logs one JSON line per request, as in production; the lines are dropped.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   return new Promise((resolve, reject) => {
     child.once('message', (message) =>
       resolve({
@@ -83,7 +104,7 @@ export function startServer(variant: Variant, serverEnv: Record<string, string>)
   });
 }
 
-export async function stopServer({ child }: Server): Promise<void> {
+export async function stopServer({ child }: Pick<Server, 'child'>): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');

@@ -43,6 +43,7 @@ import {
   serverReport,
   startServer,
   stopServer,
+  stopServersOnSignal,
   type Variant,
 } from './ingress-load.js';
 import { type AnswerVerdict, judgeAnswers } from './judge-answers.js';
@@ -279,4 +280,5 @@ async function report(measured: Measured, answers: AnswerVerdict, loadStart: num
   console.log(`Results written to ${file}`);
 }
 
+stopServersOnSignal();
 await withStack(benchmark);

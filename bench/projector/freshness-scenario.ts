@@ -4,7 +4,7 @@ import type { AggregateKind } from '@novamed-stream/events';
 import type { ProjectorDefinition } from '@novamed-stream/projection';
 import type { ProjectorName } from '@novamed-stream/projectors';
 import type { AggregateState } from '@novamed-stream/read-models';
-import { generateEventMix } from '@novamed-stream/testkit';
+import { generateEventMix, type MixMessage } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
 import { type CpuGroup, CpuWindow } from './cpu-sampler.js';
 import { type FreshnessResult, measureFreshness } from './freshness.js';
@@ -54,38 +54,10 @@ const WARMUP_SECONDS = 3;
  * `seconds` at `ratePerSecond`, with the CPU use of every process involved.
  */
 export async function runFreshnessScenario(s: FreshnessScenario): Promise<FreshnessScenarioResult> {
-  const projectors = s.definitions.map((definition) =>
-    ProjectorProcess.spawn(
-      {
-        mode: 'runtime',
-        projector: definition.name as ProjectorName,
-        version: s.version,
-        brokers: s.brokers,
-        databaseUrl: s.databaseUrl,
-        topic: s.topic,
-        groupId: `bench-fresh-${s.name}-${definition.name}-${s.runId}`,
-        ends: [],
-        ...s.child,
-      },
-      {},
-      s.cpuProfileDir,
-    ),
-  );
+  const projectors = spawnProjectors(s);
   try {
     await Promise.all(projectors.map((p) => p.ready()));
-    const wanted = new Set<string>(s.kinds);
-    const total = s.ratePerSecond * (s.seconds + WARMUP_SECONDS);
-    // Generate enough of the mix that the wanted kinds alone fill warm-up and measurement.
-    const mix = generateEventMix({
-      runId: `${s.runId}${s.name}`,
-      messages: Math.ceil((total * 3) / s.kinds.length) + 1000,
-      duplicateRate: 0,
-      seed: 7,
-    });
-    const messages = mix.messages.filter((m) =>
-      wanted.has(m.headers['novamed-event-type']?.split(':')[0] ?? ''),
-    );
-    const warmupCount = s.ratePerSecond * WARMUP_SECONDS;
+    const { warmup, measured } = scenarioMessages(s);
     s.log(
       `freshness ${s.name} via ${s.sender.path}: ${s.kinds.join('+')} events at ${s.ratePerSecond}/s for ${s.seconds} s, projectors ${s.definitions.map((d) => d.name).join('+')}`,
     );
@@ -94,35 +66,14 @@ export async function runFreshnessScenario(s: FreshnessScenario): Promise<Freshn
       { name: 'ingress', pid: s.sender.ingressPid, descendants: true },
       ...projectors.map((p) => ({ name: `projector:${p.name}`, pid: p.pid, descendants: false })),
     ]);
-    const load: Record<string, unknown> = {};
-    const commits = async () =>
-      Number(
-        (
-          await sql<{ n: string }>`select xact_commit::text as n from pg_stat_database
-            where datname = current_database()`.execute(s.pollDb)
-        ).rows[0]?.n ?? 0,
-      );
-    let startedAt = 0;
-    let commitsBefore = 0;
+    const { load, around } = loadRecorder(s, cpu);
     const result = await measureFreshness({
-      around: async (phase) => {
-        if (phase === 'start') {
-          cpu.started();
-          startedAt = performance.now();
-          commitsBefore = await commits();
-        } else {
-          cpu.finished();
-          const seconds = (performance.now() - startedAt) / 1000;
-          load['postgresCommitsPerSecond'] = round(((await commits()) - commitsBefore) / seconds);
-          load['cores'] = cpu.cores();
-          load['loadAverage'] = round(loadavg()[0] ?? 0, 1);
-        }
-      },
+      around,
       send: s.sender.send,
       db: s.pollDb,
       targets: s.definitions.map((definition) => ({ definition, version: s.version })),
-      warmup: messages.slice(0, warmupCount),
-      measured: messages.slice(warmupCount, warmupCount + s.ratePerSecond * s.seconds),
+      warmup,
+      measured,
       ratePerSecond: s.ratePerSecond,
       pollIntervalMs: 10,
       drainTimeoutMs: 30_000,
@@ -151,4 +102,83 @@ export async function runFreshnessScenario(s: FreshnessScenario): Promise<Freshn
   } finally {
     await Promise.all(projectors.map((p) => p.stop()));
   }
+}
+
+/** One runtime projector process per definition, each in a fresh group from offset 0. */
+function spawnProjectors(s: FreshnessScenario): ProjectorProcess[] {
+  return s.definitions.map((definition) =>
+    ProjectorProcess.spawn(
+      {
+        mode: 'runtime',
+        projector: definition.name as ProjectorName,
+        version: s.version,
+        brokers: s.brokers,
+        databaseUrl: s.databaseUrl,
+        topic: s.topic,
+        groupId: `bench-fresh-${s.name}-${definition.name}-${s.runId}`,
+        ends: [],
+        ...s.child,
+      },
+      {},
+      s.cpuProfileDir,
+    ),
+  );
+}
+
+/** The warm-up and measured events, of the scenario's kinds only. */
+function scenarioMessages(s: FreshnessScenario): {
+  warmup: MixMessage[];
+  measured: MixMessage[];
+} {
+  const wanted = new Set<string>(s.kinds);
+  const total = s.ratePerSecond * (s.seconds + WARMUP_SECONDS);
+  // Generate enough of the mix that the wanted kinds alone fill warm-up and measurement.
+  const mix = generateEventMix({
+    runId: `${s.runId}${s.name}`,
+    messages: Math.ceil((total * 3) / s.kinds.length) + 1000,
+    duplicateRate: 0,
+    seed: 7,
+  });
+  const messages = mix.messages.filter((m) =>
+    wanted.has(m.headers['novamed-event-type']?.split(':')[0] ?? ''),
+  );
+  const warmupCount = s.ratePerSecond * WARMUP_SECONDS;
+  return {
+    warmup: messages.slice(0, warmupCount),
+    measured: messages.slice(warmupCount, warmupCount + s.ratePerSecond * s.seconds),
+  };
+}
+
+/**
+ * The CPU window, Postgres commits/s and load average over the measured sends, recorded into
+ * `load` by measureFreshness's `around` hook.
+ */
+function loadRecorder(
+  s: FreshnessScenario,
+  cpu: CpuWindow,
+): { load: Record<string, unknown>; around: (phase: 'start' | 'end') => Promise<void> } {
+  const load: Record<string, unknown> = {};
+  const commits = async () =>
+    Number(
+      (
+        await sql<{ n: string }>`select xact_commit::text as n from pg_stat_database
+          where datname = current_database()`.execute(s.pollDb)
+      ).rows[0]?.n ?? 0,
+    );
+  let startedAt = 0;
+  let commitsBefore = 0;
+  const around = async (phase: 'start' | 'end') => {
+    if (phase === 'start') {
+      cpu.started();
+      startedAt = performance.now();
+      commitsBefore = await commits();
+    } else {
+      cpu.finished();
+      const seconds = (performance.now() - startedAt) / 1000;
+      load['postgresCommitsPerSecond'] = round(((await commits()) - commitsBefore) / seconds);
+      load['cores'] = cpu.cores();
+      load['loadAverage'] = round(loadavg()[0] ?? 0, 1);
+    }
+  };
+  return { load, around };
 }

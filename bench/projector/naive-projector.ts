@@ -1,6 +1,7 @@
-import { decodeEvent, HEADERS } from '@novamed-stream/events';
+import { decodeEvent, HEADERS, type NovaMedEvent } from '@novamed-stream/events';
 import { type ProjectorDefinition, stateFromRow, versionSchema } from '@novamed-stream/projection';
 import type { AggregateState } from '@novamed-stream/read-models';
+import type { KafkaMessage } from 'kafkajs';
 import { sql } from 'kysely';
 import type { RunClock } from './run-clock.js';
 import { type AnyDb, insertHistory, upsertStates } from './table-writes.js';
@@ -58,39 +59,7 @@ export async function runNaiveProjector(options: NaiveProjectorOptions): Promise
           : undefined;
         const id = decoded.ok ? definition?.readModel.idOf(decoded.event) : undefined;
         if (decoded.ok && definition !== undefined && id !== undefined) {
-          const event = decoded.event;
-          await options.db.transaction().execute(async (trx) => {
-            const receivedAt = message.headers?.[HEADERS.receivedAt]?.toString() ?? null;
-            const fresh = await insertHistory(
-              trx,
-              definition,
-              options.version,
-              options.topic,
-              partition,
-              [{ event, id, offset: message.offset, receivedAt }],
-              true,
-            );
-            if (fresh.size === 0) return;
-            const { table } = definition;
-            const schema = versionSchema(definition.name, options.version);
-            const row = (
-              await sql<Record<string, unknown>>`
-                select * from ${sql.table(`${schema}.${table.stateTable}`)}
-                where ${sql.ref(table.idColumn)} = ${id} for update`.execute(trx)
-            ).rows[0];
-            const state: AggregateState =
-              row === undefined
-                ? definition.readModel.initial(id, event.clinic_id)
-                : stateFromRow(definition, row);
-            await upsertStates(trx, definition, options.version, partition, [
-              {
-                id,
-                state: definition.readModel.evolve(state, event),
-                eventsApplied: Number(row?.['events_applied'] ?? 0) + 1,
-                offset: message.offset,
-              },
-            ]);
-          });
+          await applyInOwnTransaction(options, definition, id, decoded.event, partition, message);
         }
         messages += 1;
         if (messages >= options.maxMessages || performance.now() >= deadline.at) {
@@ -113,4 +82,50 @@ export async function runNaiveProjector(options: NaiveProjectorOptions): Promise
     await consumer.disconnect();
   }
   return { messages, seconds: options.clock.seconds() };
+}
+
+/**
+ * One event in a transaction of its own: the history row, and when it is new the state row
+ * selected `FOR UPDATE`, evolved and upserted.
+ */
+async function applyInOwnTransaction(
+  options: NaiveProjectorOptions,
+  definition: ProjectorDefinition,
+  id: string,
+  event: NovaMedEvent,
+  partition: number,
+  message: KafkaMessage,
+): Promise<void> {
+  await options.db.transaction().execute(async (trx) => {
+    const receivedAt = message.headers?.[HEADERS.receivedAt]?.toString() ?? null;
+    const fresh = await insertHistory(
+      trx,
+      definition,
+      options.version,
+      options.topic,
+      partition,
+      [{ event, id, offset: message.offset, receivedAt }],
+      true,
+    );
+    if (fresh.size === 0) return;
+    const { table } = definition;
+    const schema = versionSchema(definition.name, options.version);
+    const row = (
+      await sql<Record<string, unknown>>`
+        select * from ${sql.table(`${schema}.${table.stateTable}`)}
+        where ${sql.ref(table.idColumn)} = ${id} for update`.execute(trx)
+    ).rows[0];
+    const state: AggregateState =
+      row === undefined
+        ? definition.readModel.initial(id, event.clinic_id)
+        : stateFromRow(definition, row);
+    await upsertStates(trx, definition, options.version, partition, [
+      {
+        id,
+        state: definition.readModel.evolve(state, event),
+        eventsApplied: Number(row?.['events_applied'] ?? 0) + 1,
+        offset: message.offset,
+      },
+    ]);
+  });
 }

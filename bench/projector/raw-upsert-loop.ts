@@ -1,7 +1,7 @@
 import type { NovaMedEvent } from '@novamed-stream/events';
 import type { ProjectorDefinition } from '@novamed-stream/projection';
 import type { AggregateState } from '@novamed-stream/read-models';
-import type { ConsumerConfig } from 'kafkajs';
+import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 import type { RunClock } from './run-clock.js';
 import {
   type AnyDb,
@@ -62,12 +62,12 @@ interface Working {
  * kafkajs's auto-commit, not after the transaction.
  */
 export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<LoopStats> {
-  const byAggregate = new Map(options.definitions.map((d) => [d.readModel.aggregate as string, d]));
-  const working = new Map<string, Map<string, Working>>(
-    options.definitions.map((d) => [d.name, new Map()]),
-  );
-  const seen = new Set<string>();
-  const stats: LoopStats = { batches: 0, messages: 0, applied: 0, duplicates: 0, applySeconds: 0 };
+  const loop: LoopState = {
+    byAggregate: new Map(options.definitions.map((d) => [d.readModel.aggregate as string, d])),
+    working: new Map(options.definitions.map((d) => [d.name, new Map()])),
+    seen: new Set(),
+    stats: { batches: 0, messages: 0, applied: 0, duplicates: 0, applySeconds: 0 },
+  };
   const consumer = options.clock.kafka.consumer({ groupId: options.groupId, ...options.consumer });
   await consumer.connect();
   try {
@@ -77,43 +77,7 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
       eachBatch: async ({ batch }) => {
         if (batch.messages.length === 0) return;
         const started = performance.now();
-        const history = new Map<ProjectorDefinition, HistoryRow[]>();
-        const changed = new Map<ProjectorDefinition, Map<string, StateRow<AggregateState>>>();
-        for (const message of batch.messages) {
-          if (message.value === null) continue;
-          const event = JSON.parse(message.value.toString('utf8')) as NovaMedEvent;
-          const definition = byAggregate.get(
-            event.event_type.slice(0, event.event_type.indexOf(':')),
-          );
-          if (definition === undefined) continue;
-          const id = definition.readModel.idOf(event);
-          if (id === undefined) continue;
-          const receivedAt = message.headers?.['novamed-received-at']?.toString() ?? null;
-          const rows = history.get(definition) ?? [];
-          rows.push({ event, id, offset: message.offset, receivedAt });
-          history.set(definition, rows);
-          if (seen.has(event.event_id)) {
-            stats.duplicates += 1;
-            continue;
-          }
-          seen.add(event.event_id);
-          stats.applied += 1;
-          const states = working.get(definition.name)!;
-          const current = states.get(id) ?? {
-            state: definition.readModel.initial(id, event.clinic_id),
-            eventsApplied: 0,
-            offset: message.offset,
-          };
-          const next = {
-            state: definition.readModel.evolve(current.state, event),
-            eventsApplied: current.eventsApplied + 1,
-            offset: message.offset,
-          };
-          states.set(id, next);
-          const touched = changed.get(definition) ?? new Map<string, StateRow<AggregateState>>();
-          touched.set(id, { id, ...next });
-          changed.set(definition, touched);
-        }
+        const { history, changed } = foldBatch(loop, batch.messages);
         await options.db.transaction().execute(async (trx) => {
           for (const [definition, rows] of history) {
             await insertHistory(
@@ -132,9 +96,9 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
             ]);
           }
         });
-        stats.batches += 1;
-        stats.messages += batch.messages.length;
-        stats.applySeconds += (performance.now() - started) / 1000;
+        loop.stats.batches += 1;
+        loop.stats.messages += batch.messages.length;
+        loop.stats.applySeconds += (performance.now() - started) / 1000;
         options.clock.reached(batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
       },
     });
@@ -142,5 +106,65 @@ export async function runRawUpsertLoop(options: RawUpsertLoopOptions): Promise<L
   } finally {
     await consumer.disconnect();
   }
-  return stats;
+  return loop.stats;
+}
+
+/** What the loop keeps across batches. */
+interface LoopState {
+  byAggregate: Map<string, ProjectorDefinition>;
+  /** States by read model name, then aggregate id. */
+  working: Map<string, Map<string, Working>>;
+  /** event_ids applied so far (the in-memory dedup). */
+  seen: Set<string>;
+  stats: LoopStats;
+}
+
+/**
+ * Parses a batch and folds its first deliveries into the in-memory states: every event of a
+ * written read model becomes a history row, and each touched aggregate one state row.
+ */
+function foldBatch(
+  loop: LoopState,
+  messages: readonly KafkaMessage[],
+): {
+  history: Map<ProjectorDefinition, HistoryRow[]>;
+  changed: Map<ProjectorDefinition, Map<string, StateRow<AggregateState>>>;
+} {
+  const { byAggregate, working, seen, stats } = loop;
+  const history = new Map<ProjectorDefinition, HistoryRow[]>();
+  const changed = new Map<ProjectorDefinition, Map<string, StateRow<AggregateState>>>();
+  for (const message of messages) {
+    if (message.value === null) continue;
+    const event = JSON.parse(message.value.toString('utf8')) as NovaMedEvent;
+    const definition = byAggregate.get(event.event_type.slice(0, event.event_type.indexOf(':')));
+    if (definition === undefined) continue;
+    const id = definition.readModel.idOf(event);
+    if (id === undefined) continue;
+    const receivedAt = message.headers?.['novamed-received-at']?.toString() ?? null;
+    const rows = history.get(definition) ?? [];
+    rows.push({ event, id, offset: message.offset, receivedAt });
+    history.set(definition, rows);
+    if (seen.has(event.event_id)) {
+      stats.duplicates += 1;
+      continue;
+    }
+    seen.add(event.event_id);
+    stats.applied += 1;
+    const states = working.get(definition.name)!;
+    const current = states.get(id) ?? {
+      state: definition.readModel.initial(id, event.clinic_id),
+      eventsApplied: 0,
+      offset: message.offset,
+    };
+    const next = {
+      state: definition.readModel.evolve(current.state, event),
+      eventsApplied: current.eventsApplied + 1,
+      offset: message.offset,
+    };
+    states.set(id, next);
+    const touched = changed.get(definition) ?? new Map<string, StateRow<AggregateState>>();
+    touched.set(id, { id, ...next });
+    changed.set(definition, touched);
+  }
+  return { history, changed };
 }

@@ -51,7 +51,7 @@ import {
   writeBenchResult,
 } from '../bench-result.js';
 import { readBenchSettings } from '../read-bench-settings.js';
-import { startBenchStack } from './bench-stack.js';
+import { type BenchStack, startBenchStack } from './bench-stack.js';
 import { compareDigests } from './compare-digests.js';
 import { type CpuGroup, CpuWindow, waitForQuiet } from './cpu-sampler.js';
 import { freshnessResult } from './freshness-result.js';
@@ -161,472 +161,622 @@ function kindOf(definition: ProjectorDefinition<AggregateState>): AggregateKind 
   return definition.readModel.aggregate;
 }
 
-// One sequence of phases sharing the stack, the mix and the CPU groups; split further it would
-// pass a dozen values between functions, so main stays long and each phase is one block.
+/** What every phase of one run shares: the stack, the produced mix, the CPU groups, the results. */
+interface RunContext extends BenchStack {
+  runId: string;
+  /** The machine's load average when the run started, for the result files. */
+  loadAtStart: number[];
+  cleanups: Array<() => Promise<unknown>>;
+  mix: ReturnType<typeof generateEventMix>;
+  /** Messages in the mix (every variant reads them all, the naive one a subset). */
+  total: number;
+  /** Average message size, in bytes. */
+  avgBytes: number;
+  produceSeconds: number;
+  /** High watermark of each partition once the mix is produced: where each replay is done. */
+  ends: Map<number, string>;
+  cpuGroups: CpuGroup[];
+  /** Rows of the table, in the order the phases measured them. */
+  rows: Row[];
+  /** Everything measured beyond the table, written to detailsFile. */
+  details: Record<string, unknown>;
+}
+
+/** The raw loop's and the runtime's rows, each read model alone and the three together. */
+interface Replays {
+  a1: Record<string, Row>;
+  c1: Record<string, Row>;
+  aSamples: Row[];
+  cSamples: Row[];
+  a: Row | undefined;
+  c3: Row | undefined;
+}
+
+/** Everything the phases measured and checked, for the results. */
+interface Measured {
+  /** (b), when not skipped. */
+  b: Row | undefined;
+  replays: Replays;
+  verified: Verification;
+  freshness: FreshnessScenarioResult[];
+}
+
+interface Verification {
+  correct: boolean;
+  correctness: string[];
+  verification: Record<string, unknown>;
+}
+
+const KNOBS = {
+  maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+  partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+};
+
+/** Starts the stack, generates the mix and produces it once to a fresh topic. */
+async function prepare(
+  runId: string,
+  loadAtStart: number[],
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<RunContext> {
+  const benchStack = await startBenchStack({
+    name: 'projector',
+    runId,
+    partitions: PARTITIONS,
+    cleanups,
+    log,
+  });
+  const { stack, kafka, topic } = benchStack;
+  const mix = generateEventMix({ runId, messages: EVENTS });
+  const total = mix.messages.length;
+  const bytes = mix.messages.reduce((n, m) => n + m.value.length, 0);
+  log(
+    `generated ${total} messages (${Math.round(bytes / total)} B avg): ` +
+      Object.entries(mix.delivered)
+        .map(
+          ([k, v]) =>
+            `${k} ${v} (${mix.distinct[k as AggregateKind]} distinct, ${mix.aggregates[k as AggregateKind]} aggregates)`,
+        )
+        .join(', '),
+  );
+  const produceSeconds = await produce(kafka, topic, mix.messages);
+  const ends = await topicEnds(kafka, topic);
+  log(
+    `produced to ${topic} in ${produceSeconds.toFixed(1)} s; ends ${[...ends.values()].join(', ')}`,
+  );
+  return {
+    ...benchStack,
+    runId,
+    loadAtStart,
+    cleanups,
+    mix,
+    total,
+    avgBytes: Math.round(bytes / total),
+    produceSeconds,
+    ends,
+    cpuGroups: [
+      { name: 'bench', pid: process.pid, descendants: false },
+      { name: 'kafka', pid: stack.kafka?.pid, descendants: true },
+      { name: 'postgres', pid: stack.postgres?.pid, descendants: true },
+    ],
+    rows: [],
+    details: {},
+  };
+}
+
+/** Waits for the machine to be quiet enough to measure (see QUIET_WAIT_MS). */
+async function settle(ctx: RunContext, phase: string): Promise<void> {
+  const quiet = await waitForQuiet(ctx.cpuGroups, 0.3, QUIET_WAIT_MS);
+  ctx.details[`quiet_${phase}`] = quiet;
+  if (quiet.waitedMs > 1500 || quiet.otherCores >= 0.3) {
+    log(
+      `${phase}: waited ${(quiet.waitedMs / 1000).toFixed(0)} s for other processes (now ${quiet.otherCores} cores)`,
+    );
+  }
+}
+
+/** One table row from a measured span, logged as it is measured. */
+function measuredRow(
+  name: string,
+  events: number,
+  messages: number,
+  seconds: number,
+  cpu: CpuWindow,
+  note: string,
+): Row {
+  const r: Row = {
+    name,
+    events,
+    seconds: round(seconds, 2),
+    eventsPerSecond: round(events / seconds),
+    messagesPerSecond: round(messages / seconds),
+    cores: cpu.cores(),
+    loadAverage: round(loadavg()[0] ?? 0, 1),
+    eventsPerCoreSecond: 0,
+    note,
+  };
+  r.eventsPerCoreSecond = round(events / (seconds * ourCores(r.cores)));
+  log(
+    `${name}: ${events} events in ${seconds.toFixed(2)} s = ${r.eventsPerSecond} events/s ${note} cores ${JSON.stringify(r.cores)}`,
+  );
+  return r;
+}
+
+function describeStats(s: ChildStats | ReplayStats): string {
+  const seconds = 'batchSeconds' in s ? s.batchSeconds : s.applySeconds;
+  return `(${s.batches} batches, avg ${Math.round(s.messages / Math.max(1, s.batches))} msgs, ${seconds.toFixed(1)} s in batches, applied ${s.applied}, duplicates ${s.duplicates}${s.databaseRetries > 0 ? `, ${s.databaseRetries} DB RETRIES` : ''})`;
+}
+
+/** (b) naive eachMessage, over a subset. */
+async function measureNaive(ctx: RunContext): Promise<Row | undefined> {
+  if (SKIP.has('b')) return undefined;
+  await settle(ctx, 'b');
+  await createVersions(ctx.db, VERSIONS.b);
+  const cpu = new CpuWindow(ctx.cpuGroups);
+  const clock = new RunClock(ctx.stack.kafkaBrokers, 'bench-naive', ctx.ends, cpu);
+  const stats = await runNaiveProjector({
+    clock,
+    db: ctx.pool('naive'),
+    topic: ctx.topic,
+    groupId: `bench-naive-${ctx.runId}`,
+    definitions: DEFINITIONS,
+    version: VERSIONS.b,
+    partitionsConcurrently: RUNTIME_PARTITIONS_CONCURRENTLY,
+    maxMessages: NAIVE_MAX_MESSAGES,
+    maxSeconds: NAIVE_MAX_SECONDS,
+  });
+  const b = measuredRow(
+    '(b) naive eachMessage, 3 models',
+    stats.messages,
+    stats.messages,
+    stats.seconds,
+    cpu,
+    `(subset: first ${stats.messages} of ${ctx.total}, stopped at ${NAIVE_MAX_MESSAGES} msgs or ${NAIVE_MAX_SECONDS} s)`,
+  );
+  ctx.details['b'] = stats;
+  ctx.rows.push(b);
+  return b;
+}
+
+/**
+ * Replays in one process per read model (as the services run), with the runtime or the raw
+ * loop; resolves when all are done.
+ */
+async function replayInProcesses(
+  ctx: RunContext,
+  mode: ChildConfig['mode'],
+  definitions: typeof DEFINITIONS,
+  version: number,
+  label: string,
+): Promise<{ cpu: CpuWindow; seconds: number }> {
+  await createVersions(ctx.db, version, definitions);
+  await settle(ctx, `${label}:${definitions.map((d) => d.name).join('+')}`);
+  const cpu = new CpuWindow(ctx.cpuGroups, definitions.length);
+  const processes = definitions.map((definition) =>
+    ProjectorProcess.spawn(
+      {
+        mode,
+        projector: definition.name as ProjectorName,
+        version,
+        brokers: ctx.stack.kafkaBrokers,
+        databaseUrl: ctx.databaseUrl,
+        topic: ctx.topic,
+        groupId: `bench-${mode}-${definition.name}-v${version}-${ctx.runId}`,
+        ends: [...ctx.ends],
+        ...KNOBS,
+        experiment: EXPERIMENT,
+      },
+      { started: () => cpu.started(), done: () => cpu.finished() },
+      CPU_PROFILE_DIR,
+    ),
+  );
+  cpu.add(
+    processes.map((p) => ({
+      name: `${WORKER_PREFIX[mode]}${p.name}`,
+      pid: p.pid,
+      descendants: false,
+    })),
+  );
+  try {
+    await Promise.all(processes.map((p) => p.ready()));
+    await Promise.all(processes.map((p) => p.untilDone(RUN_TIMEOUT_MS)));
+  } finally {
+    const stats = await Promise.all(processes.map((p) => p.stop()));
+    for (const [i, p] of processes.entries()) {
+      const s = stats[i];
+      const seconds = ((p.doneAt ?? Number.NaN) - (p.startedAt ?? Number.NaN)) / 1000;
+      if (s) log(`  ${mode} ${p.name} ${label}: ${seconds.toFixed(2)} s ${describeStats(s)}`);
+      ctx.details[`${mode}_${label}_${p.name}`] = { ...s, seconds: round(seconds, 2) };
+    }
+  }
+  return { cpu, seconds: spanSeconds(processes) };
+}
+
+/** Each read model alone, in its own process: (a) the raw loop for it, then (c) the runtime. */
+async function measureAlone(ctx: RunContext): Promise<Pick<Replays, 'a1' | 'c1'>> {
+  const a1: Record<string, Row> = {};
+  const c1: Record<string, Row> = {};
+  for (const definition of DEFINITIONS) {
+    for (const [mode, phase, into] of [
+      ['raw', 'a1', a1],
+      ['runtime', 'c1', c1],
+    ] as const) {
+      if (SKIP.has(phase)) continue;
+      const version = mode === 'raw' ? VERSIONS.a1 : VERSIONS.c1;
+      const { cpu, seconds } = await replayInProcesses(ctx, mode, [definition], version, 'alone');
+      into[definition.name] = measuredRow(
+        `${mode === 'raw' ? '(a) raw loop' : '(c) createProjector'} ${definition.name} alone`,
+        ctx.mix.delivered[kindOf(definition)],
+        ctx.total,
+        seconds,
+        cpu,
+        '(own process)',
+      );
+      ctx.rows.push(into[definition.name]!);
+    }
+  }
+  return { a1, c1 };
+}
+
+/** One sample of the three read models together, one process each (as the three services run). */
+async function measureTogetherOnce(
+  ctx: RunContext,
+  mode: ChildConfig['mode'],
+  version: number,
+  sample: number,
+): Promise<Row> {
+  const { cpu, seconds } = await replayInProcesses(
+    ctx,
+    mode,
+    DEFINITIONS,
+    version,
+    `together#${sample}`,
+  );
+  return measuredRow(
+    mode === 'raw' ? '(a) raw loop x3 together' : '(c) createProjector x3 together',
+    ctx.total,
+    ctx.total * 3,
+    seconds,
+    cpu,
+    `(#${sample}: three processes, three groups, each reads every message)`,
+  );
+}
+
+/**
+ * The three together, (a) and (c) interleaved BENCH_REPEAT times: on a shared machine the
+ * median of interleaved samples is the least disturbed comparison.
+ */
+async function measureTogether(
+  ctx: RunContext,
+): Promise<Pick<Replays, 'aSamples' | 'cSamples' | 'a' | 'c3'>> {
+  const aSamples: Row[] = [];
+  const cSamples: Row[] = [];
+  for (let sample = 1; sample <= REPEAT; sample++) {
+    if (!SKIP.has('a'))
+      aSamples.push(await measureTogetherOnce(ctx, 'raw', VERSIONS.a + sample - 1, sample));
+    if (!SKIP.has('c3'))
+      cSamples.push(await measureTogetherOnce(ctx, 'runtime', VERSIONS.c3 + sample - 1, sample));
+  }
+  const a = medianRow(aSamples);
+  const c3 = medianRow(cSamples);
+  ctx.details['samples'] = { a: aSamples, c3: cSamples };
+  for (const [median, samples] of [
+    [a, aSamples],
+    [c3, cSamples],
+  ] as const) {
+    if (median)
+      ctx.rows.push({
+        ...median,
+        note: `median of ${samples.length}: ${samples.map((r) => r.eventsPerSecond).join(', ')} events/s`,
+      });
+  }
+  return { aSamples, cSamples, a, c3 };
+}
+
+/** Extra (BENCH_INPROCESS=1): the three in this one process, sharing one event loop. */
+async function measureInProcess(ctx: RunContext): Promise<void> {
+  if (!settings.BENCH_INPROCESS) return;
+  await createVersions(ctx.db, VERSIONS.c3in);
+  const cpu = new CpuWindow(ctx.cpuGroups, DEFINITIONS.length);
+  const members = DEFINITIONS.map((definition) => ({
+    definition,
+    version: VERSIONS.c3in,
+    clock: new RunClock(ctx.stack.kafkaBrokers, `bench-${definition.name}-in`, ctx.ends, cpu),
+    db: ctx.pool(`${definition.name}-in`),
+  }));
+  const stats = await replayProjectors({
+    members,
+    topic: ctx.topic,
+    ...KNOBS,
+    timeoutMs: RUN_TIMEOUT_MS,
+  });
+  for (const s of stats)
+    log(`  ${s.name} in one process: ${s.seconds.toFixed(2)} s ${describeStats(s)}`);
+  const inOne = measuredRow(
+    '(c) x3 together in ONE process',
+    ctx.total,
+    ctx.total * 3,
+    RunClock.spanSeconds(members.map((m) => m.clock)),
+    cpu,
+    '(one Node event loop for the three)',
+  );
+  ctx.details['c3_inprocess'] = stats;
+  ctx.rows.push(inOne);
+}
+
+/** Every variant did the same work: same rows and same states, as the generated mix says. */
+async function verifyDigests(ctx: RunContext, replays: Replays): Promise<Verification> {
+  const { mix, db } = ctx;
+  const verification: Record<string, unknown> = {};
+  const correctness: string[] = [];
+  let correct = true;
+  for (const definition of DEFINITIONS) {
+    const expected = {
+      rows: mix.aggregates[kindOf(definition)],
+      applied: mix.distinct[kindOf(definition)],
+      history: mix.distinct[kindOf(definition)],
+    };
+    const versions: Array<readonly [string, number]> = [
+      ...(replays.a1[definition.name] ? [['a1', VERSIONS.a1] as const] : []),
+      ...replays.aSamples.map((_, i) => [`a#${i + 1}`, VERSIONS.a + i] as const),
+      ...(replays.c1[definition.name] ? [['c1', VERSIONS.c1] as const] : []),
+      ...replays.cSamples.map((_, i) => [`c3#${i + 1}`, VERSIONS.c3 + i] as const),
+      ...(settings.BENCH_INPROCESS ? [['c3in', VERSIONS.c3in] as const] : []),
+    ];
+    const digests = await Promise.all(
+      versions.map(async ([name, v]) => [name, await digest(db, definition, v)] as const),
+    );
+    const verdict = compareDigests(expected, digests);
+    const ok = verdict.ok;
+    correct &&= ok;
+    const line = `${definition.name}: ${verdict.ok ? 'OK' : `MISMATCH ${verdict.mismatches.join(', ')}`} (expected ${JSON.stringify(expected)}; ${digests.map(([n, d]) => `${n} ${d.rows} rows/${d.applied} applied/${d.history} history/${d.md5.slice(0, 8)}`).join('; ')})`;
+    correctness.push(line);
+    verification[definition.name] = { ok, expected, ...Object.fromEntries(digests) };
+    log(`check ${line}`);
+  }
+  return { correct, correctness, verification };
+}
+
+/**
+ * Every variant's rows against the independent oracle (rules written from the partner guide,
+ * not the read models' evolve): agreeing with each other is not enough.
+ */
+async function verifyWithOracle(
+  ctx: RunContext,
+  replays: Replays,
+  verified: Verification,
+): Promise<Verification> {
+  const oracle = await checkRowsWithOracle(
+    ctx.db,
+    ctx.mix.plans,
+    DEFINITIONS,
+    [
+      VERSIONS.a1,
+      ...replays.aSamples.map((_, i) => VERSIONS.a + i),
+      VERSIONS.c1,
+      ...replays.cSamples.map((_, i) => VERSIONS.c3 + i),
+      ...(settings.BENCH_INPROCESS ? [VERSIONS.c3in] : []),
+    ],
+    log,
+  );
+  return {
+    correct: verified.correct && oracle.ok,
+    correctness: [
+      ...verified.correctness,
+      `oracle: ${oracle.ok ? 'OK' : 'MISMATCH'}, ${oracle.checks.length} read-model versions compared with the independent oracle's rows`,
+    ],
+    verification: { ...verified.verification, oracle },
+  };
+}
+
+/** Freshness: ingress 200 -> row visible, at a steady rate, through the real ingress. */
+async function measureFreshnessPhase(ctx: RunContext): Promise<FreshnessScenarioResult[]> {
+  const freshness: FreshnessScenarioResult[] = [];
+  if (SKIP.has('fresh')) return freshness;
+  const { stack, runId } = ctx;
+  const freshTopic = `bench.freshness.${runId}`;
+  await ensureTopic({ brokers: stack.kafkaBrokers, topic: freshTopic, partitions: PARTITIONS });
+  const sender = await startWebhookSender({
+    brokers: stack.kafkaBrokers,
+    topic: freshTopic,
+    quarantineTopic: `bench.quarantine.${runId}`,
+    log,
+  });
+  ctx.cleanups.unshift(() => sender.close());
+  const scenarios = [
+    // As the brief puts it: order webhooks, the orders projector, orders_v<n>.orders.
+    {
+      name: 'orders',
+      definitions: [PROJECTORS.orders],
+      kinds: ['order'],
+      version: VERSIONS.fresh,
+    },
+    // All 12 types, the three projectors running (as `npm start` runs them).
+    {
+      name: 'all',
+      definitions: DEFINITIONS,
+      kinds: ['order', 'medication_request', 'refill'],
+      version: VERSIONS.freshAll,
+    },
+  ] as const;
+  for (const scenario of scenarios) {
+    if (SKIP.has(`fresh-${scenario.name}`)) continue;
+    const definitions: readonly ProjectorDefinition[] = scenario.definitions;
+    await createVersions(ctx.db, scenario.version, definitions);
+    await settle(ctx, `fresh-${scenario.name}`);
+    freshness.push(
+      await runFreshnessScenario({
+        name: scenario.name,
+        definitions,
+        version: scenario.version,
+        kinds: scenario.kinds,
+        sender,
+        topic: freshTopic,
+        brokers: stack.kafkaBrokers,
+        databaseUrl: ctx.databaseUrl,
+        runId,
+        pollDb: ctx.pool(`freshness-poll-${scenario.name}`),
+        cpuGroups: ctx.cpuGroups,
+        ratePerSecond: FRESH_RATE,
+        seconds: FRESH_SECONDS,
+        child: { ...KNOBS, experiment: EXPERIMENT },
+        cpuProfileDir: CPU_PROFILE_DIR,
+        log,
+      }),
+    );
+  }
+  return freshness;
+}
+
+/** The ratios the targets judge, events/s and per CPU-second. */
+function ratiosOf(replays: Replays, b: Row | undefined) {
+  const ratio = (x: Row | undefined, y: Row | undefined) =>
+    x && y ? round(x.eventsPerSecond / y.eventsPerSecond, 2) : undefined;
+  const perCore = (x: Row | undefined, y: Row | undefined) =>
+    x && y ? round(x.eventsPerCoreSecond / y.eventsPerCoreSecond, 2) : undefined;
+  const { a, c3, a1, c1 } = replays;
+  return {
+    ca: ratio(c3, a),
+    cb: ratio(c3, b),
+    caPerCoreSecond: perCore(c3, a),
+    cbPerCoreSecond: perCore(c3, b),
+    aloneVsRaw: Object.fromEntries(
+      DEFINITIONS.map((d) => [d.name, ratio(c1[d.name], a1[d.name])] as const),
+    ),
+  };
+}
+
+function targetsOf(ratios: ReturnType<typeof ratiosOf>): BenchTarget[] {
+  const targets: BenchTarget[] = [];
+  if (ratios.ca !== undefined) {
+    targets.push({
+      name: 'c/a together',
+      description:
+        'the three projectors together (one process each) against the raw loop per read model, three processes together: events/s, medians',
+      goal: `>= ${TARGETS.ca}`,
+      measured: ratios.ca,
+      unit: 'x',
+      met: ratios.ca >= TARGETS.ca,
+    });
+  }
+  if (ratios.cb !== undefined) {
+    targets.push({
+      name: 'c/b',
+      description: 'the three projectors together against a naive eachMessage projector',
+      goal: `>= ${TARGETS.cb}`,
+      measured: ratios.cb,
+      unit: 'x',
+      met: ratios.cb >= TARGETS.cb,
+    });
+  }
+  return targets;
+}
+
+/**
+ * Prints the table and the targets, writes bench/results/projector.json, the details file and,
+ * when freshness ran, bench/results/freshness.json.
+ */
+async function writeResults(ctx: RunContext, measured: Measured): Promise<void> {
+  const { replays, b, verified, freshness } = measured;
+  const { loadAtStart } = ctx;
+  const { rows, mix, total } = ctx;
+  const ratios = ratiosOf(replays, b);
+  // Each variant against the raw loop doing the same work: alone against alone, together
+  // against together (the rows in `rows` may be copies, so matched by name).
+  const rawOf = (r: Row): Row | undefined => {
+    if (r.name.endsWith('x3 together')) return replays.a;
+    const model = DEFINITIONS.find((d) => r === replays.c1[d.name] || r === replays.a1[d.name]);
+    return model ? replays.a1[model.name] : undefined;
+  };
+  const table = projectorTable(rows, rawOf);
+  printBenchTable(table);
+  const targets = targetsOf(ratios);
+  console.log('');
+  printTargets(targets);
+  console.log(
+    `[per CPU-second: c/a = ${ratios.caPerCoreSecond ?? '-'}, c/b = ${ratios.cbPerCoreSecond ?? '-'}; each alone vs its raw loop: ${JSON.stringify(ratios.aloneVsRaw)}]`,
+  );
+  const context = benchContext();
+  const file = await writeBenchResult({
+    bench: 'projector',
+    at: new Date().toISOString(),
+    ...context,
+    loadAverage: { start: loadAtStart, end: loadAverageNow() },
+    settings: {
+      events: total,
+      partitions: PARTITIONS,
+      mix: {
+        delivered: mix.delivered,
+        distinct: mix.distinct,
+        aggregates: mix.aggregates,
+        avgBytes: ctx.avgBytes,
+      },
+      produceSeconds: round(ctx.produceSeconds, 2),
+      fetch: FETCH,
+      partitionsConcurrently: RUNTIME_PARTITIONS_CONCURRENTLY,
+      naive: { maxMessages: NAIVE_MAX_MESSAGES, maxSeconds: NAIVE_MAX_SECONDS },
+      repeat: REPEAT,
+      skipped: [...SKIP],
+      experiment: EXPERIMENT,
+      offsetCommitIntervalMs: process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? null,
+    },
+    correct: verified.correct,
+    correctness: verified.correctness,
+    tables: [table],
+    targets,
+    notes: [
+      '(a) is the raw batched upsert loop for one read model (bench/projector/raw-upsert-loop.ts): JSON.parse, an in-memory fold and dedup, one history insert and one state upsert per batch; no validation, no row loads, no checkpoint, no fencing, no poison isolation, no retries, offsets auto-committed.',
+      'events/core-s counts the CPU of the worker processes, Kafka and Postgres; worker CPU µs/event only the processes running the variant (the figure a change to the projection code moves); "others" is the rest of the machine during the run.',
+    ],
+  });
+  log(`wrote ${file}`);
+  await mkdir(fileURLToPath(new URL('.', `file://${detailsFile}`)), { recursive: true });
+  const { verification } = verified;
+  const details = ctx.details;
+  await writeFile(
+    detailsFile,
+    `${JSON.stringify({ rows, ratios, verification, freshness, details }, null, 2)}\n`,
+  );
+  log(`wrote ${detailsFile}`);
+  if (freshness.length > 0) await writeFreshnessResults(freshness, context, loadAtStart);
+}
+
+/** Prints the freshness tables and targets and writes bench/results/freshness.json. */
+async function writeFreshnessResults(
+  freshness: FreshnessScenarioResult[],
+  context: ReturnType<typeof benchContext>,
+  loadAtStart: number[],
+): Promise<void> {
+  const fresh = freshnessResult(freshness, {
+    context,
+    loadAtStart,
+    settings: {
+      ratePerSecond: FRESH_RATE,
+      seconds: FRESH_SECONDS,
+      experiment: EXPERIMENT,
+      offsetCommitIntervalMs: process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? null,
+    },
+    goalP99Ms: TARGETS.freshnessP99Ms,
+  });
+  for (const table of fresh.tables) printBenchTable(table);
+  printTargets(fresh.targets);
+  log(`wrote ${await writeBenchResult(fresh)}`);
+}
+
+/** The phases in order, on one stack; cleanups (sender, pools, stack) run however it ends. */
 async function main(): Promise<void> {
   const loadAtStart = loadAverageNow();
   const runId = randomBytes(4).toString('hex');
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const { stack, databaseUrl, pool, db, kafka, topic } = await startBenchStack({
-      name: 'projector',
-      runId,
-      partitions: PARTITIONS,
-      cleanups,
-      log,
-    });
-    const mix = generateEventMix({ runId, messages: EVENTS });
-    const total = mix.messages.length;
-    const bytes = mix.messages.reduce((n, m) => n + m.value.length, 0);
-    log(
-      `generated ${total} messages (${Math.round(bytes / total)} B avg): ` +
-        Object.entries(mix.delivered)
-          .map(
-            ([k, v]) =>
-              `${k} ${v} (${mix.distinct[k as AggregateKind]} distinct, ${mix.aggregates[k as AggregateKind]} aggregates)`,
-          )
-          .join(', '),
-    );
-    const produceSeconds = await produce(kafka, topic, mix.messages);
-    const ends = await topicEnds(kafka, topic);
-    log(
-      `produced to ${topic} in ${produceSeconds.toFixed(1)} s; ends ${[...ends.values()].join(', ')}`,
-    );
-
-    const rows: Row[] = [];
-    const details: Record<string, unknown> = {};
-    const cpuGroups: CpuGroup[] = [
-      { name: 'bench', pid: process.pid, descendants: false },
-      { name: 'kafka', pid: stack.kafka?.pid, descendants: true },
-      { name: 'postgres', pid: stack.postgres?.pid, descendants: true },
-    ];
-    /** Waits for the machine to be quiet enough to measure (see QUIET_WAIT_MS). */
-    const settle = async (phase: string) => {
-      const quiet = await waitForQuiet(cpuGroups, 0.3, QUIET_WAIT_MS);
-      details[`quiet_${phase}`] = quiet;
-      if (quiet.waitedMs > 1500 || quiet.otherCores >= 0.3) {
-        log(
-          `${phase}: waited ${(quiet.waitedMs / 1000).toFixed(0)} s for other processes (now ${quiet.otherCores} cores)`,
-        );
-      }
-    };
-    const row = async (
-      name: string,
-      events: number,
-      messages: number,
-      seconds: number,
-      cpu: CpuWindow,
-      note: string,
-    ) => {
-      const r: Row = {
-        name,
-        events,
-        seconds: round(seconds, 2),
-        eventsPerSecond: round(events / seconds),
-        messagesPerSecond: round(messages / seconds),
-        cores: cpu.cores(),
-        loadAverage: round(loadavg()[0] ?? 0, 1),
-        eventsPerCoreSecond: 0,
-        note,
-      };
-      r.eventsPerCoreSecond = round(events / (seconds * ourCores(r.cores)));
-      log(
-        `${name}: ${events} events in ${seconds.toFixed(2)} s = ${r.eventsPerSecond} events/s ${note} cores ${JSON.stringify(r.cores)}`,
-      );
-      return r;
-    };
-
-    // (b) naive eachMessage, over a subset.
-    let b: Row | undefined;
-    if (!SKIP.has('b')) {
-      await settle('b');
-      await createVersions(db, VERSIONS.b);
-      const cpu = new CpuWindow(cpuGroups);
-      const clock = new RunClock(stack.kafkaBrokers, 'bench-naive', ends, cpu);
-      const stats = await runNaiveProjector({
-        clock,
-        db: pool('naive'),
-        topic,
-        groupId: `bench-naive-${runId}`,
-        definitions: DEFINITIONS,
-        version: VERSIONS.b,
-        partitionsConcurrently: RUNTIME_PARTITIONS_CONCURRENTLY,
-        maxMessages: NAIVE_MAX_MESSAGES,
-        maxSeconds: NAIVE_MAX_SECONDS,
-      });
-      b = await row(
-        '(b) naive eachMessage, 3 models',
-        stats.messages,
-        stats.messages,
-        stats.seconds,
-        cpu,
-        `(subset: first ${stats.messages} of ${total}, stopped at ${NAIVE_MAX_MESSAGES} msgs or ${NAIVE_MAX_SECONDS} s)`,
-      );
-      details['b'] = stats;
-      rows.push(b);
-    }
-
-    const knobs = {
-      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
-      partitionsConcurrently: PARTITIONS_CONCURRENTLY,
-    };
-    const describe = (s: ChildStats | ReplayStats) => {
-      const seconds = 'batchSeconds' in s ? s.batchSeconds : s.applySeconds;
-      return `(${s.batches} batches, avg ${Math.round(s.messages / Math.max(1, s.batches))} msgs, ${seconds.toFixed(1)} s in batches, applied ${s.applied}, duplicates ${s.duplicates}${s.databaseRetries > 0 ? `, ${s.databaseRetries} DB RETRIES` : ''})`;
-    };
-    /**
-     * Replays in one process per read model (as the services run), with the runtime or the raw
-     * loop; resolves when all are done.
-     */
-    const replayInProcesses = async (
-      mode: ChildConfig['mode'],
-      definitions: typeof DEFINITIONS,
-      version: number,
-      label: string,
-    ) => {
-      await createVersions(db, version, definitions);
-      await settle(`${label}:${definitions.map((d) => d.name).join('+')}`);
-      const cpu = new CpuWindow(cpuGroups, definitions.length);
-      const processes = definitions.map((definition) =>
-        ProjectorProcess.spawn(
-          {
-            mode,
-            projector: definition.name as ProjectorName,
-            version,
-            brokers: stack.kafkaBrokers,
-            databaseUrl,
-            topic,
-            groupId: `bench-${mode}-${definition.name}-v${version}-${runId}`,
-            ends: [...ends],
-            ...knobs,
-            experiment: EXPERIMENT,
-          },
-          { started: () => cpu.started(), done: () => cpu.finished() },
-          CPU_PROFILE_DIR,
-        ),
-      );
-      cpu.add(
-        processes.map((p) => ({
-          name: `${WORKER_PREFIX[mode]}${p.name}`,
-          pid: p.pid,
-          descendants: false,
-        })),
-      );
-      try {
-        await Promise.all(processes.map((p) => p.ready()));
-        await Promise.all(processes.map((p) => p.untilDone(RUN_TIMEOUT_MS)));
-      } finally {
-        const stats = await Promise.all(processes.map((p) => p.stop()));
-        for (const [i, p] of processes.entries()) {
-          const s = stats[i];
-          const seconds = ((p.doneAt ?? Number.NaN) - (p.startedAt ?? Number.NaN)) / 1000;
-          if (s) log(`  ${mode} ${p.name} ${label}: ${seconds.toFixed(2)} s ${describe(s)}`);
-          details[`${mode}_${label}_${p.name}`] = { ...s, seconds: round(seconds, 2) };
-        }
-      }
-      return { cpu, seconds: spanSeconds(processes) };
-    };
-
-    // Each read model alone, in its own process: (a) the raw loop for it, then (c) the runtime.
-    const a1: Record<string, Row> = {};
-    const c1: Record<string, Row> = {};
-    for (const definition of DEFINITIONS) {
-      for (const [mode, phase, into] of [
-        ['raw', 'a1', a1],
-        ['runtime', 'c1', c1],
-      ] as const) {
-        if (SKIP.has(phase)) continue;
-        const version = mode === 'raw' ? VERSIONS.a1 : VERSIONS.c1;
-        const { cpu, seconds } = await replayInProcesses(mode, [definition], version, 'alone');
-        into[definition.name] = await row(
-          `${mode === 'raw' ? '(a) raw loop' : '(c) createProjector'} ${definition.name} alone`,
-          mix.delivered[kindOf(definition)],
-          total,
-          seconds,
-          cpu,
-          '(own process)',
-        );
-        rows.push(into[definition.name]!);
-      }
-    }
-
-    // The three together, one process each (as the three services run), (a) and (c)
-    // interleaved BENCH_REPEAT times: on a shared machine the median of interleaved samples
-    // is the least disturbed comparison.
-    const measureTogether = async (mode: ChildConfig['mode'], version: number, sample: number) => {
-      const { cpu, seconds } = await replayInProcesses(
-        mode,
-        DEFINITIONS,
-        version,
-        `together#${sample}`,
-      );
-      return row(
-        mode === 'raw' ? '(a) raw loop x3 together' : '(c) createProjector x3 together',
-        total,
-        total * 3,
-        seconds,
-        cpu,
-        `(#${sample}: three processes, three groups, each reads every message)`,
-      );
-    };
-    const aSamples: Row[] = [];
-    const cSamples: Row[] = [];
-    for (let sample = 1; sample <= REPEAT; sample++) {
-      if (!SKIP.has('a'))
-        aSamples.push(await measureTogether('raw', VERSIONS.a + sample - 1, sample));
-      if (!SKIP.has('c3'))
-        cSamples.push(await measureTogether('runtime', VERSIONS.c3 + sample - 1, sample));
-    }
-    const a = medianRow(aSamples);
-    const c3 = medianRow(cSamples);
-    details['samples'] = { a: aSamples, c3: cSamples };
-    for (const [median, samples] of [
-      [a, aSamples],
-      [c3, cSamples],
-    ] as const) {
-      if (median)
-        rows.push({
-          ...median,
-          note: `median of ${samples.length}: ${samples.map((r) => r.eventsPerSecond).join(', ')} events/s`,
-        });
-    }
-
-    // Extra (BENCH_INPROCESS=1): the three in this one process, sharing one event loop.
-    if (settings.BENCH_INPROCESS) {
-      await createVersions(db, VERSIONS.c3in);
-      const cpu = new CpuWindow(cpuGroups, DEFINITIONS.length);
-      const members = DEFINITIONS.map((definition) => ({
-        definition,
-        version: VERSIONS.c3in,
-        clock: new RunClock(stack.kafkaBrokers, `bench-${definition.name}-in`, ends, cpu),
-        db: pool(`${definition.name}-in`),
-      }));
-      const stats = await replayProjectors({ members, topic, ...knobs, timeoutMs: RUN_TIMEOUT_MS });
-      for (const s of stats)
-        log(`  ${s.name} in one process: ${s.seconds.toFixed(2)} s ${describe(s)}`);
-      const inOne = await row(
-        '(c) x3 together in ONE process',
-        total,
-        total * 3,
-        RunClock.spanSeconds(members.map((m) => m.clock)),
-        cpu,
-        '(one Node event loop for the three)',
-      );
-      details['c3_inprocess'] = stats;
-      rows.push(inOne);
-    }
-
-    // Every variant did the same work: same rows and same states, as the generated mix says.
-    const verification: Record<string, unknown> = {};
-    const correctness: string[] = [];
-    let correct = true;
-    for (const definition of DEFINITIONS) {
-      const expected = {
-        rows: mix.aggregates[kindOf(definition)],
-        applied: mix.distinct[kindOf(definition)],
-        history: mix.distinct[kindOf(definition)],
-      };
-      const versions: Array<readonly [string, number]> = [
-        ...(a1[definition.name] ? [['a1', VERSIONS.a1] as const] : []),
-        ...aSamples.map((_, i) => [`a#${i + 1}`, VERSIONS.a + i] as const),
-        ...(c1[definition.name] ? [['c1', VERSIONS.c1] as const] : []),
-        ...cSamples.map((_, i) => [`c3#${i + 1}`, VERSIONS.c3 + i] as const),
-        ...(settings.BENCH_INPROCESS ? [['c3in', VERSIONS.c3in] as const] : []),
-      ];
-      const digests = await Promise.all(
-        versions.map(async ([name, v]) => [name, await digest(db, definition, v)] as const),
-      );
-      const verdict = compareDigests(expected, digests);
-      const ok = verdict.ok;
-      correct &&= ok;
-      const line = `${definition.name}: ${verdict.ok ? 'OK' : `MISMATCH ${verdict.mismatches.join(', ')}`} (expected ${JSON.stringify(expected)}; ${digests.map(([n, d]) => `${n} ${d.rows} rows/${d.applied} applied/${d.history} history/${d.md5.slice(0, 8)}`).join('; ')})`;
-      correctness.push(line);
-      verification[definition.name] = { ok, expected, ...Object.fromEntries(digests) };
-      log(`check ${line}`);
-    }
-
-    // Every variant's rows against the independent oracle (rules written from the partner guide,
-    // not the read models' evolve): agreeing with each other is not enough.
-    const oracle = await checkRowsWithOracle(
-      db,
-      mix.plans,
-      DEFINITIONS,
-      [
-        VERSIONS.a1,
-        ...aSamples.map((_, i) => VERSIONS.a + i),
-        VERSIONS.c1,
-        ...cSamples.map((_, i) => VERSIONS.c3 + i),
-        ...(settings.BENCH_INPROCESS ? [VERSIONS.c3in] : []),
-      ],
-      log,
-    );
-    verification['oracle'] = oracle;
-    correct &&= oracle.ok;
-    correctness.push(
-      `oracle: ${oracle.ok ? 'OK' : 'MISMATCH'}, ${oracle.checks.length} read-model versions compared with the independent oracle's rows`,
-    );
-
-    // Freshness: ingress 200 -> row visible, at a steady rate, through the real ingress.
-    const freshness: FreshnessScenarioResult[] = [];
-    if (!SKIP.has('fresh')) {
-      const freshTopic = `bench.freshness.${runId}`;
-      await ensureTopic({ brokers: stack.kafkaBrokers, topic: freshTopic, partitions: PARTITIONS });
-      const sender = await startWebhookSender({
-        brokers: stack.kafkaBrokers,
-        topic: freshTopic,
-        quarantineTopic: `bench.quarantine.${runId}`,
-        log,
-      });
-      cleanups.unshift(() => sender.close());
-      const scenarios = [
-        // As the brief puts it: order webhooks, the orders projector, orders_v<n>.orders.
-        {
-          name: 'orders',
-          definitions: [PROJECTORS.orders],
-          kinds: ['order'],
-          version: VERSIONS.fresh,
-        },
-        // All 12 types, the three projectors running (as `npm start` runs them).
-        {
-          name: 'all',
-          definitions: DEFINITIONS,
-          kinds: ['order', 'medication_request', 'refill'],
-          version: VERSIONS.freshAll,
-        },
-      ] as const;
-      for (const scenario of scenarios) {
-        if (SKIP.has(`fresh-${scenario.name}`)) continue;
-        const definitions: readonly ProjectorDefinition[] = scenario.definitions;
-        await createVersions(db, scenario.version, definitions);
-        await settle(`fresh-${scenario.name}`);
-        freshness.push(
-          await runFreshnessScenario({
-            name: scenario.name,
-            definitions,
-            version: scenario.version,
-            kinds: scenario.kinds,
-            sender,
-            topic: freshTopic,
-            brokers: stack.kafkaBrokers,
-            databaseUrl,
-            runId,
-            pollDb: pool(`freshness-poll-${scenario.name}`),
-            cpuGroups,
-            ratePerSecond: FRESH_RATE,
-            seconds: FRESH_SECONDS,
-            child: { ...knobs, experiment: EXPERIMENT },
-            cpuProfileDir: CPU_PROFILE_DIR,
-            log,
-          }),
-        );
-      }
-    }
-
-    const ratio = (x: Row | undefined, y: Row | undefined) =>
-      x && y ? round(x.eventsPerSecond / y.eventsPerSecond, 2) : undefined;
-    const perCore = (x: Row | undefined, y: Row | undefined) =>
-      x && y ? round(x.eventsPerCoreSecond / y.eventsPerCoreSecond, 2) : undefined;
-    const ratios = {
-      ca: ratio(c3, a),
-      cb: ratio(c3, b),
-      caPerCoreSecond: perCore(c3, a),
-      cbPerCoreSecond: perCore(c3, b),
-      aloneVsRaw: Object.fromEntries(
-        DEFINITIONS.map((d) => [d.name, ratio(c1[d.name], a1[d.name])] as const),
-      ),
-    };
-    // Each variant against the raw loop doing the same work: alone against alone, together
-    // against together (the rows in `rows` may be copies, so matched by name).
-    const rawOf = (r: Row): Row | undefined => {
-      if (r.name.endsWith('x3 together')) return a;
-      const model = DEFINITIONS.find((d) => r === c1[d.name] || r === a1[d.name]);
-      return model ? a1[model.name] : undefined;
-    };
-    const table = projectorTable(rows, rawOf);
-    printBenchTable(table);
-    const targets: BenchTarget[] = [];
-    if (ratios.ca !== undefined) {
-      targets.push({
-        name: 'c/a together',
-        description:
-          'the three projectors together (one process each) against the raw loop per read model, three processes together: events/s, medians',
-        goal: `>= ${TARGETS.ca}`,
-        measured: ratios.ca,
-        unit: 'x',
-        met: ratios.ca >= TARGETS.ca,
-      });
-    }
-    if (ratios.cb !== undefined) {
-      targets.push({
-        name: 'c/b',
-        description: 'the three projectors together against a naive eachMessage projector',
-        goal: `>= ${TARGETS.cb}`,
-        measured: ratios.cb,
-        unit: 'x',
-        met: ratios.cb >= TARGETS.cb,
-      });
-    }
-    console.log('');
-    printTargets(targets);
-    console.log(
-      `[per CPU-second: c/a = ${ratios.caPerCoreSecond ?? '-'}, c/b = ${ratios.cbPerCoreSecond ?? '-'}; each alone vs its raw loop: ${JSON.stringify(ratios.aloneVsRaw)}]`,
-    );
-    const context = benchContext();
-    const file = await writeBenchResult({
-      bench: 'projector',
-      at: new Date().toISOString(),
-      ...context,
-      loadAverage: { start: loadAtStart, end: loadAverageNow() },
-      settings: {
-        events: total,
-        partitions: PARTITIONS,
-        mix: {
-          delivered: mix.delivered,
-          distinct: mix.distinct,
-          aggregates: mix.aggregates,
-          avgBytes: Math.round(bytes / total),
-        },
-        produceSeconds: round(produceSeconds, 2),
-        fetch: FETCH,
-        partitionsConcurrently: RUNTIME_PARTITIONS_CONCURRENTLY,
-        naive: { maxMessages: NAIVE_MAX_MESSAGES, maxSeconds: NAIVE_MAX_SECONDS },
-        repeat: REPEAT,
-        skipped: [...SKIP],
-        experiment: EXPERIMENT,
-        offsetCommitIntervalMs: process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? null,
-      },
-      correct,
-      correctness,
-      tables: [table],
-      targets,
-      notes: [
-        '(a) is the raw batched upsert loop for one read model (bench/projector/raw-upsert-loop.ts): JSON.parse, an in-memory fold and dedup, one history insert and one state upsert per batch; no validation, no row loads, no checkpoint, no fencing, no poison isolation, no retries, offsets auto-committed.',
-        'events/core-s counts the CPU of the worker processes, Kafka and Postgres; worker CPU µs/event only the processes running the variant (the figure a change to the projection code moves); "others" is the rest of the machine during the run.',
-      ],
-    });
-    log(`wrote ${file}`);
-    await mkdir(fileURLToPath(new URL('.', `file://${detailsFile}`)), { recursive: true });
-    await writeFile(
-      detailsFile,
-      `${JSON.stringify({ rows, ratios, verification, freshness, details }, null, 2)}\n`,
-    );
-    log(`wrote ${detailsFile}`);
-    if (freshness.length > 0) {
-      const fresh = freshnessResult(freshness, {
-        context,
-        loadAtStart,
-        settings: {
-          ratePerSecond: FRESH_RATE,
-          seconds: FRESH_SECONDS,
-          experiment: EXPERIMENT,
-          offsetCommitIntervalMs: process.env['OFFSET_COMMIT_INTERVAL_MS'] ?? null,
-        },
-        goalP99Ms: TARGETS.freshnessP99Ms,
-      });
-      for (const table of fresh.tables) printBenchTable(table);
-      printTargets(fresh.targets);
-      log(`wrote ${await writeBenchResult(fresh)}`);
-    }
+    const ctx = await prepare(runId, loadAtStart, cleanups);
+    const b = await measureNaive(ctx);
+    const alone = await measureAlone(ctx);
+    const together = await measureTogether(ctx);
+    await measureInProcess(ctx);
+    const replays: Replays = { ...alone, ...together };
+    const verified = await verifyWithOracle(ctx, replays, await verifyDigests(ctx, replays));
+    const freshness = await measureFreshnessPhase(ctx);
+    await writeResults(ctx, { b, replays, verified, freshness });
   } finally {
     for (const cleanup of cleanups)
       await cleanup().catch((error) => log(`cleanup failed: ${String(error)}`));
