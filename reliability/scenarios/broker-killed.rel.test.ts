@@ -79,7 +79,7 @@ it('1. broker SIGKILLed twice under load: every 200 is in the read models exactl
       'extra copies on topic': extraCopies,
       'PHI/key in logs': sweep.hits.length,
     },
-    criteria: 'all events get a 200; lost 0; duplicated 0; every row equals the pure fold',
+    criteria: 'all events get a 200; lost 0; duplicated 0; every row equals the independent oracle',
     checks: {
       'each kill landed mid-load': () =>
         expect(kills.map((k) => k.atAcknowledged).every((n) => n > 0 && n < EVENTS)).toBe(true),
