@@ -17,6 +17,11 @@ export interface RenderInput {
   results: readonly BenchResult[];
   /** `git rev-parse --short HEAD` now: a result measured on another commit is flagged stale. */
   head: string;
+  /**
+   * Commits whose measured code (the services, packages and benchmarks, not docs or this
+   * publishing step) is the same as HEAD's: a result measured on one of them is not stale.
+   */
+  sameCode?: readonly string[];
   /** When the document is generated (ISO). */
   generatedAt: string;
 }
@@ -37,15 +42,19 @@ export function renderBenchmarks(template: string, input: RenderInput): string {
     )
     .replace(/\{\{bench:([a-z-]+)\}\}/g, (_, name: string) => {
       const result = byName.get(name);
-      if (result) return renderSection(result, input.head);
+      if (result) return renderSection(result, input.head, input.sameCode ?? []);
       const command = (COMMAND as Record<string, string | undefined>)[name] ?? 'its benchmark';
       return `_No result: \`bench/results/${name}.json\` was not found when this page was generated (run \`${command}\`)._`;
     });
 }
 
 /** One section: the run's provenance and verdicts, then its tables, targets and notes. */
-export function renderSection(result: BenchResult, head: string): string {
-  const parts = [provenance(result, head)];
+export function renderSection(
+  result: BenchResult,
+  head: string,
+  sameCode: readonly string[] = [],
+): string {
+  const parts = [provenance(result, head, sameCode)];
   parts.push(
     result.correct
       ? `Answers: all right (${result.correctness.length} checks).`
@@ -57,18 +66,23 @@ export function renderSection(result: BenchResult, head: string): string {
   return parts.join('\n\n');
 }
 
-function provenance(result: BenchResult, head: string): string {
+function provenance(result: BenchResult, head: string, sameCode: readonly string[]): string {
   const { machine, loadAverage } = result;
-  const [sha, dirty] = result.commit.split('+');
+  const [sha = '', dirty] = result.commit.split('+');
   const stale =
-    sha !== head
-      ? ` **STALE: measured on \`${sha}\`, not on the current \`${head}\`; rerun before relying on it.**`
-      : '';
+    sha === head
+      ? ''
+      : sameCode.includes(sha)
+        ? ` The measured code is unchanged from \`${sha}\` to the current \`${head}\` (later commits touched docs only).`
+        : ` **STALE: measured on \`${sha}\`, not on the current \`${head}\`; rerun before relying on it.**`;
   const uncommitted = dirty ? ' **Measured with uncommitted changes.**' : '';
-  const peak = Math.max(loadAverage.start[0] ?? 0, loadAverage.end[0] ?? 0);
+  // Only the load at the start tells of other work: a benchmark keeps every core busy itself,
+  // so the load at its end is high on any machine (its own processes: load generator, broker,
+  // database, the system under test).
+  const before = loadAverage.start[0] ?? 0;
   const loaded =
-    peak > machine.cpus
-      ? ` **The machine was loaded** (1-minute load average up to ${peak} on ${machine.cpus} CPUs): the figures are a floor.`
+    before > machine.cpus / 2
+      ? ` **The machine was loaded** (1-minute load average ${before} on ${machine.cpus} CPUs before the run started): the figures are a floor.`
       : '';
   return (
     `_Measured ${result.at.slice(0, 16).replace('T', ' ')} UTC on commit \`${sha}\`, ` +

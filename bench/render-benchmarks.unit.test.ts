@@ -69,11 +69,24 @@ describe('renderBenchmarks', () => {
     );
     expect(page).not.toContain('STALE');
     expect(page).not.toContain('loaded');
+    // The benchmark's own processes load the machine by its end: not a sign of other work.
+    const busyEnd = render([result({ loadAverage: { start: [0.4, 0.5, 0.6], end: [5.1, 3, 2] } })]);
+    expect(busyEnd).not.toContain('loaded');
   });
 
   it('flag a result measured on another commit as stale, and one with uncommitted changes', () => {
     expect(render([result()], 'def5678')).toContain(
       '**STALE: measured on `abc1234`, not on the current `def5678`; rerun before relying on it.**',
+    );
+    const unchanged = renderBenchmarks('{{bench:rebuild}}', {
+      results: [result()],
+      head: 'def5678',
+      sameCode: ['abc1234'],
+      generatedAt: '2026-11-30T06:00:00.000Z',
+    });
+    expect(unchanged).not.toContain('STALE');
+    expect(unchanged).toContain(
+      'The measured code is unchanged from `abc1234` to the current `def5678`',
     );
     expect(render([result({ commit: 'abc1234+dirty' })])).toContain(
       '**Measured with uncommitted changes.**',
@@ -83,13 +96,13 @@ describe('renderBenchmarks', () => {
   it('flag a run on a loaded machine, and a run with wrong answers', () => {
     const page = render([
       result({
-        loadAverage: { start: [0.5, 1, 1], end: [31.2, 20, 10] },
+        loadAverage: { start: [31.2, 20, 10], end: [33, 21, 11] },
         correct: false,
         correctness: ['orders: MISMATCH c3#1: md5 bbbbbbbb differs'],
       }),
     ]);
     expect(page).toContain(
-      '**The machine was loaded** (1-minute load average up to 31.2 on 2 CPUs)',
+      '**The machine was loaded** (1-minute load average 31.2 on 2 CPUs before the run started)',
     );
     expect(page).toContain('**WRONG ANSWERS** (the run exited non-zero): orders: MISMATCH c3#1');
   });
