@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { expectedScenarioNumbers, missingScenarios } from './expected-scenarios.js';
 import { recordedSweeps, sweepLogs } from './log-sweep.js';
 import { plantCanary, removePlantedCanary } from './planted-canary.js';
 import { LAST_RUN_DIR } from './publish-results.js';
@@ -29,12 +30,15 @@ export default function setup(project: TestProject): () => void {
       .concat(phi ? [phi] : [])
       .sort((a, b) => a.number - b.number);
     if (results.length === 0) return;
+    // A scenario that threw before recording its result is missing, not passed.
+    const missing = missingScenarios(expectedScenarioNumbers(), results);
     const summary = {
       scale: SCALE,
       at: new Date().toISOString(),
       machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}, node ${process.version}`,
       runFolder: dir,
-      passed: results.every((r) => r.passed),
+      passed: missing.length === 0 && results.every((r) => r.passed),
+      missing,
       scenarios: results,
     };
     const json = JSON.stringify(summary, null, 2);
@@ -44,8 +48,12 @@ export default function setup(project: TestProject): () => void {
     if (phi && !phi.passed) {
       throw new Error(`[reliability] scenario 8: patient data or an API key in the logs (${dir})`);
     }
+    const incomplete =
+      missing.length > 0
+        ? ` (incomplete: no result from scenario ${missing.join(', ')}: a partial run, or a scenario that threw before its checks; it cannot be published)`
+        : '';
     console.log(
-      `[reliability] ${results.filter((r) => r.passed).length}/${results.length} scenarios passed; summary in reliability/last-run/summary-${SCALE}.json (publish it into docs/reliability.md with \`npm run reliability:publish\`)`,
+      `[reliability] ${results.filter((r) => r.passed).length}/${results.length + missing.length} scenarios passed${incomplete}; summary in reliability/last-run/summary-${SCALE}.json (publish it into docs/reliability.md with \`npm run reliability:publish\`)`,
     );
   };
 }

@@ -18,6 +18,8 @@ export interface RunSummary {
   scale: string;
   at: string;
   passed: boolean;
+  /** Expected scenarios without a result (absent in summaries older than this field). */
+  missing?: number[];
   scenarios: ScenarioResult[];
 }
 
@@ -30,6 +32,11 @@ export function publishLastRun(scale: string): RunSummary | undefined {
   const source = join(LAST_RUN_DIR, `summary-${scale}.json`);
   if (!existsSync(source)) return undefined;
   const summary = JSON.parse(readFileSync(source, 'utf8')) as RunSummary;
+  if (summary.missing !== undefined && summary.missing.length > 0) {
+    throw new Error(
+      `the last ${scale} run has no result from scenario ${summary.missing.join(', ')} (a partial run, or a scenario that threw before its checks); run the whole suite before publishing`,
+    );
+  }
   copyFileSync(source, join(PUBLISHED_DIR, `summary-${scale}.json`));
   updateDoc(scale, summary.at, summary.scenarios);
   return summary;
