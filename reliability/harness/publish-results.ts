@@ -79,7 +79,19 @@ function updateDoc(scale: string, at: string, results: ScenarioResult[]): void {
       (r) =>
         `| ${r.number} | ${r.title} | ${cell(r.did)} | ${cell(r.found)} | ${r.criteria} | ${verdict(r)} | ${r.seconds} |`,
     ),
+    ...notesOf(results),
     END(scale),
   ].join('\n');
   writeFileSync(docPath, doc.slice(0, begin) + table + doc.slice(end + END(scale).length));
+}
+
+/**
+ * The scenarios' notes under the table: what happened around each fault (times to recover,
+ * requests in flight at a kill, answers during an outage), measured by the run, not written here.
+ */
+export function notesOf(results: readonly ScenarioResult[]): string[] {
+  const lines = results.flatMap((r) =>
+    (r.notes ?? []).map((note) => `- ${r.number}: ${note.replaceAll('\n', ' ')}`),
+  );
+  return lines.length > 0 ? ['', `Notes of this run:`, '', ...lines] : [];
 }
