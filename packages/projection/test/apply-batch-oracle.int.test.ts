@@ -1,4 +1,4 @@
-import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
+import type { Database } from '@novamed-stream/db';
 import type { NovaMedEvent } from '@novamed-stream/events';
 import { compareRows, type EntityKind, LifecyclePlans, plannedStage } from '@novamed-stream/oracle';
 import {
@@ -7,10 +7,10 @@ import {
   refillsProjector,
 } from '@novamed-stream/projectors';
 import type { AggregateState, OrderState, ReadModel } from '@novamed-stream/read-models';
-import { createTestDatabase, generateEventMix, type MixMessage } from '@novamed-stream/testkit';
+import { generateEventMix, type MixMessage } from '@novamed-stream/testkit';
 import fc from 'fast-check';
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   applyBatch,
   type BatchMessage,
@@ -18,23 +18,15 @@ import {
   type ProjectorDefinition,
   stateFromRow,
 } from '../src/index.js';
-import { asBatch, type RawEvent, rng, shuffle } from './fixtures.js';
+import { asBatch, type RawEvent, rng, shuffle, useMigratedDatabase } from './fixtures.js';
 
 const TOPIC = 'novamed.events.v1';
 const DEFINITIONS = [ordersProjector, medicationRequestsProjector, refillsProjector] as const;
 let db: Kysely<Database>;
-let drop: () => Promise<void>;
 let nextVersion = 0;
 
-beforeAll(async () => {
-  const database = await createTestDatabase('apply_batch_oracle');
-  drop = database.drop;
-  db = createDb({ connectionString: database.url });
-  expect((await migrateToLatest(db)).ok).toBe(true);
-});
-afterAll(async () => {
-  await db?.destroy();
-  await drop?.();
+useMigratedDatabase('apply_batch_oracle', (opened) => {
+  db = opened;
 });
 
 type Definition = ProjectorDefinition<AggregateState>;

@@ -1,27 +1,19 @@
-import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
+import type { Database } from '@novamed-stream/db';
 import { decodeEvent, type NovaMedEvent } from '@novamed-stream/events';
 import { ordersProjector } from '@novamed-stream/projectors';
 import { project } from '@novamed-stream/read-models';
-import { createTestDatabase, orderJourneys } from '@novamed-stream/testkit';
+import { orderJourneys } from '@novamed-stream/testkit';
 import { type Kysely, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { activateVersion, applyBatch, ensureVersionTables, stateFromRow } from '../src/index.js';
-import { asBatch, type RawEvent, rng, shuffle } from './fixtures.js';
+import { asBatch, type RawEvent, rng, shuffle, useMigratedDatabase } from './fixtures.js';
 
 const TOPIC = 'novamed.events.v1';
 let db: Kysely<Database>;
-let drop: () => Promise<void>;
 let version = 0;
 
-beforeAll(async () => {
-  const database = await createTestDatabase('apply_batch');
-  drop = database.drop;
-  db = createDb({ connectionString: database.url });
-  expect((await migrateToLatest(db)).ok).toBe(true);
-});
-afterAll(async () => {
-  await db?.destroy();
-  await drop?.();
+useMigratedDatabase('apply_batch', (opened) => {
+  db = opened;
 });
 
 /** A fresh projector version (own schema) per test, so tests do not share rows. */

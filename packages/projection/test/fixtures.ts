@@ -1,5 +1,13 @@
+import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
 import { EVENTS_TOPIC } from '@novamed-stream/events';
-import { ingressMessage, type RawEvent, seededRandom } from '@novamed-stream/testkit';
+import {
+  createTestDatabase,
+  ingressMessage,
+  type RawEvent,
+  seededRandom,
+} from '@novamed-stream/testkit';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { BatchMessage } from '../src/index.js';
 
 export type { RawEvent } from '@novamed-stream/testkit';
@@ -37,3 +45,23 @@ export function asBatch(events: Array<RawEvent | Buffer>, first = 0): BatchMessa
 }
 
 export { EVENTS_TOPIC };
+
+/**
+ * A migrated database of the test file's own: created (and migrated) before its tests, dropped
+ * after them. `use` receives the open connection, so the file keeps its own `db` variable.
+ */
+export function useMigratedDatabase(prefix: string, use: (db: Kysely<Database>) => void): void {
+  let db: Kysely<Database> | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const database = await createTestDatabase(prefix);
+    drop = database.drop;
+    db = createDb({ connectionString: database.url });
+    use(db);
+    expect((await migrateToLatest(db)).ok).toBe(true);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await drop?.();
+  });
+}

@@ -1,7 +1,6 @@
-import { createDb, type Database, migrateToLatest } from '@novamed-stream/db';
-import { createTestDatabase } from '@novamed-stream/testkit';
+import type { Database } from '@novamed-stream/db';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   deleteVersionRow,
   findVersion,
@@ -11,19 +10,12 @@ import {
   markVersionLive,
   readLiveVersion,
 } from '../src/version-store.js';
+import { useMigratedDatabase } from './fixtures.js';
 
 let db: Kysely<Database>;
-let drop: () => Promise<void>;
 
-beforeAll(async () => {
-  const database = await createTestDatabase('version_store');
-  drop = database.drop;
-  db = createDb({ connectionString: database.url });
-  expect((await migrateToLatest(db)).ok).toBe(true);
-});
-afterAll(async () => {
-  await db?.destroy();
-  await drop?.();
+useMigratedDatabase('version_store', (opened) => {
+  db = opened;
 });
 
 const building = (projector: string, version: number, fingerprint = `fp${version}`) =>
