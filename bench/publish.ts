@@ -40,6 +40,9 @@ const MEASURED_CODE = [
   ':(exclude)bench/render-benchmarks.unit.test.ts',
   ':(exclude)bench/benchmarks.template.md',
   ':(exclude)**/*.md',
+  // Tests never run inside a benchmark.
+  ':(exclude)**/test/**',
+  ':(exclude)**/*.test.ts',
 ];
 const sameCode = results
   .map((r) => r.commit.split('+')[0] ?? '')
