@@ -73,7 +73,7 @@ function provenance(result: BenchResult, head: string, sameCode: readonly string
     sha === head
       ? ''
       : sameCode.includes(sha)
-        ? ` The measured code is unchanged from \`${sha}\` to the current \`${head}\` (later commits changed only docs and this publishing step).`
+        ? ` The measured code is unchanged from \`${sha}\` to the current \`${head}\` (later commits did not touch the code the benchmarks run).`
         : ` **STALE: measured on \`${sha}\`, not on the current \`${head}\`; rerun before relying on it.**`;
   const uncommitted = dirty ? ' **Measured with uncommitted changes.**' : '';
   // Only the load at the start tells of other work: a benchmark keeps every core busy itself,
